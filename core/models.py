@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitQuerySet(models.QuerySet):
+    def managed_by(self, user):
+        return self.filter(managers=user)
+
+
+class Unit(models.Model):
+    """An administration or unit (förvaltning/enhet); units form a tree."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("managers"),
+        blank=True,
+        related_name="managed_units",
+        help_text=_("The nearest managers (verksamhetschef, enhetschef) of the unit."),
+    )
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | ~Q(parent=F("id")),
+                name="unit_not_own_parent",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("admin:core_unit_change", args=[self.pk])
+
+    def ancestors(self):
+        """The parent chain, nearest first; stops on a cycle made in the admin."""
+        seen, unit = {self.pk}, self.parent
+        while unit is not None and unit.pk not in seen:
+            seen.add(unit.pk)
+            yield unit
+            unit = unit.parent
+
+
+class Heartbeat(models.Model):
+    """The last time the periodic scheduler fired; one row, updated in place."""
+
+    name = models.CharField(max_length=50, unique=True)
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self):
+        return f"{self.name} {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,32 @@
+"""The Celery app, and the one place where the periodic schedule is declared.
+
+Configuration comes from Django's settings (names prefixed CELERY_). Without
+REDIS_URL the broker is kombu's filesystem transport under var/celery, so a
+worker with embedded beat (`celery -A smedje_social worker -B`) runs tasks and
+the schedule on one machine with no server; with REDIS_URL the same code uses
+Redis.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smedje_social.settings.local")
+
+app = Celery("smedje_social")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def declare_schedule(sender, **kwargs):
+    """Every periodic task of the product, in one table."""
+    from django.conf import settings
+
+    sender.conf.beat_schedule = {
+        "heartbeat": {
+            "task": "core.tasks.heartbeat_task",
+            "schedule": settings.HEARTBEAT_INTERVAL,
+            "options": {"expires": settings.HEARTBEAT_INTERVAL},
+        },
+    }

@@ -1,0 +1,29 @@
+"""The test suite: SQLite by default, PostgreSQL when DATABASE_URL is set."""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, VAR_DIR, env
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-production-use-000000000000"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ALLOWED_HOSTS = ["*"]
+
+# A file rather than an in-memory database, so that a real Celery worker
+# started by the integration tests sees the same data.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-smedje-social.sqlite3")}
+
+# Unit tests run tasks in-process; the integration tests start real workers
+# with CELERY_TASK_ALWAYS_EAGER=0 in their environment.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+CELERY_TASK_EAGER_PROPAGATES = True
+
+META_APP_SECRET = "test-meta-app-secret"
+META_VERIFY_TOKEN = "test-meta-verify-token"
+MASTODON_WEBHOOK_SECRET = "test-mastodon-secret"
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,100 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_with(env_overrides, code="import django; django.setup(); print('started')"):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = run_with(
+        {
+            "DJANGO_SETTINGS_MODULE": "smedje_social.settings.production",
+            "DJANGO_ALLOWED_HOSTS": "example.se",
+        }
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = run_with(
+        {
+            "DJANGO_SETTINGS_MODULE": "smedje_social.settings.production",
+            "DJANGO_SECRET_KEY": "x" * 60,
+        }
+    )
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_starts_when_configured():
+    result = run_with(
+        {
+            "DJANGO_SETTINGS_MODULE": "smedje_social.settings.production",
+            "DJANGO_SECRET_KEY": "x" * 60,
+            "DJANGO_ALLOWED_HOSTS": "example.se",
+        }
+    )
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+def test_settings_come_from_the_environment():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.MUNICIPALITY_NAME, s.REGISTRY_MAILBOX, s.TIME_ZONE, s.LANGUAGE_CODE, "
+        "s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL)"
+    )
+    result = run_with(
+        {
+            "DJANGO_SETTINGS_MODULE": "smedje_social.settings.local",
+            "MUNICIPALITY_NAME": "Provköping",
+            "REGISTRY_MAILBOX": "diarium@provkoping.se",
+            "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/x",
+            "REDIS_URL": "redis://127.0.0.1:6379/3",
+        },
+        code,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "Provköping",
+        "diarium@provkoping.se",
+        "Europe/Stockholm",
+        "sv",
+        "django.db.backends.postgresql",
+        "redis://127.0.0.1:6379/3",
+    ]
+
+
+def test_defaults_need_no_server():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL)"
+    )
+    env = {"DJANGO_SETTINGS_MODULE": "smedje_social.settings.local"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            k: v for k, v in {**os.environ, **env}.items() if k not in ("DATABASE_URL", "REDIS_URL")
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"]
