@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import Heartbeat, Unit
+from core.models import Heartbeat, SitePage, Unit
 
 
 @admin.register(Unit)
@@ -22,3 +22,8 @@ class HeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SitePage)
+class SitePageAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "updated_at"]

@@ -4,13 +4,15 @@ Everything here is demo data for a development machine; nothing in it is
 used by the product itself.
 """
 
+from pathlib import Path
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils.text import slugify
 
 from channels.models import Platform, PlatformKind
 from core import roles
-from core.models import Unit
+from core.models import SitePage, Unit
 
 DEMO_PASSWORD = "demo"  # noqa: S105 -- documented demo password, DEBUG only
 
@@ -92,10 +94,29 @@ def seed_users(*, domain: str = "example.se"):
     return users
 
 
+def seed_pages():
+    text = (Path(__file__).parent / "demo_data" / "riktlinjer.txt").read_text(encoding="utf-8")
+    title, body = text.split("\n", 1)
+    SitePage.objects.update_or_create(
+        slug=SitePage.Slug.GUIDELINES, defaults={"title": title.strip(), "body": body.strip()}
+    )
+
+
 def seed(stdout=None):
+    seed_pages()
     seed_platforms()
     units = seed_units()
     users = seed_users()
     for unit in units.values():
         unit.managers.add(users["chef"])
+    # Each app adds its own demo objects, through its own services.
+    from channels import demo as channels_demo
+
+    channels_demo.seed(units=units, users=users)
+    from moderation import demo as moderation_demo
+
+    moderation_demo.seed(units=units, users=users)
+    from archive import demo as archive_demo
+
+    archive_demo.seed(units=units, users=users)
     return {"units": units, "users": users}

@@ -71,3 +71,40 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SitePage(models.Model):
+    """A text page that administrators edit: the guidelines, the accessibility statement.
+
+    The body is plain text; blank lines separate paragraphs, and lines that
+    start with "# " are headings. Without a stored page, the view shows the
+    text shipped with the application.
+    """
+
+    class Slug(models.TextChoices):
+        GUIDELINES = "riktlinjer", _("Guidelines for social media")
+        ACCESSIBILITY = "tillganglighet", _("Accessibility statement")
+
+    slug = models.CharField(_("page"), max_length=50, choices=Slug.choices, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("site page")
+        verbose_name_plural = _("site pages")
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.title
+
+    def blocks(self):
+        """The body as (kind, text) blocks: "h2" for headings, "p" for paragraphs."""
+        for block in self.body.replace("\r\n", "\n").split("\n\n"):
+            block = block.strip()
+            if not block:
+                continue
+            if block.startswith("# "):
+                yield "h2", block[2:].strip()
+            else:
+                yield "p", block

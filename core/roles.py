@@ -20,20 +20,58 @@ ROLE_PERMISSIONS = {
     EMPLOYEE: [
         "core.view_unit",
         "channels.view_platform",
+        "channels.add_channelapplication",
     ],
     MANAGER: [
         "core.view_unit",
         "channels.view_platform",
+        "channels.view_channelapplication",
     ],
     COMMUNICATOR: [
         "core.view_unit",
         "channels.view_platform",
         "channels.add_platform",
         "channels.change_platform",
+        "channels.view_channelapplication",
+        "channels.view_channel",
+        "channels.add_channel",
+        "channels.change_channel",
+        "channels.view_politicallink",
+        "channels.add_politicallink",
+        "channels.change_politicallink",
+        "channels.delete_politicallink",
+        # The archive, read-only: search and view records.
+        "archive.view_record",
+        "archive.search_record",
+        # Moderation: every queue's items, and what arrived but was not handled.
+        "moderation.view_item",
+        "moderation.view_unhandledevent",
     ],
     REGISTRAR: [
         "core.view_unit",
         "channels.view_platform",
+        "channels.view_channel",
+        # The archive: everything the registrar does there.
+        "archive.view_record",
+        "archive.search_record",
+        "archive.manage_archive",
+        "archive.view_recordannotation",
+        "archive.add_recordannotation",
+        "archive.view_retentionrule",
+        "archive.view_legalhold",
+        "archive.add_legalhold",
+        "archive.change_legalhold",
+        "archive.view_disposalrun",
+        "archive.add_disposalrun",
+        "archive.change_disposalrun",
+        "archive.view_disposallogentry",
+        "archive.view_publicrecordrequest",
+        "archive.add_publicrecordrequest",
+        "archive.change_publicrecordrequest",
+        "archive.view_export",
+        "archive.add_export",
+        "archive.view_verificationrun",
+        "archive.view_accesslog",
     ],
 }
 
@@ -47,9 +85,12 @@ def sync_role_permissions(apps, schema_editor=None):
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # Historical app configs have no models module, and create_permissions
+        # skips such apps; pretend for the call and put the value back.
+        saved = getattr(app_config, "models_module", None)
+        app_config.models_module = saved or True
         create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+        app_config.models_module = saved
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -6,6 +6,7 @@ from core import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("tillganglighet/", views.accessibility, name="accessibility"),
+    path("riktlinjer/", views.guidelines, name="guidelines"),
     path("healthz", views.healthz, name="healthz"),
     path("konto/logga-in/", auth_views.LoginView.as_view(), name="login"),
     path("konto/logga-ut/", auth_views.LogoutView.as_view(), name="logout"),

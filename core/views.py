@@ -4,6 +4,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core import health
+from core.models import SitePage
 
 
 @require_GET
@@ -11,9 +12,19 @@ def home(request):
     return render(request, "core/home.html")
 
 
+def _site_page(request, slug, template):
+    page = SitePage.objects.filter(slug=slug).first()
+    return render(request, template, {"page": page})
+
+
 @require_GET
 def accessibility(request):
-    return render(request, "core/accessibility.html")
+    return _site_page(request, SitePage.Slug.ACCESSIBILITY, "core/accessibility.html")
+
+
+@require_GET
+def guidelines(request):
+    return _site_page(request, SitePage.Slug.GUIDELINES, "core/guidelines.html")
 
 
 @never_cache

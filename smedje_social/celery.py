@@ -10,6 +10,8 @@ Redis.
 import os
 
 from celery import Celery
+from celery.schedules import crontab
+from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smedje_social.settings.local")
 
@@ -29,4 +31,25 @@ def declare_schedule(sender, **kwargs):
             "schedule": settings.HEARTBEAT_INTERVAL,
             "options": {"expires": settings.HEARTBEAT_INTERVAL},
         },
+        # Webhook deliveries stored while the broker was down are parsed late, not never.
+        "requeue-pending-deliveries": {
+            "task": "moderation.tasks.requeue_pending_deliveries_task",
+            "schedule": 60.0,
+            "options": {"expires": 60.0},
+        },
+        # The archive: walk the hash chain nightly, then dispose of what is due.
+        "archive-verify-chain": {
+            "task": "archive.tasks.verify_chain_task",
+            "schedule": crontab(minute=15, hour=settings.ARCHIVE_VERIFY_HOUR),
+        },
+        "archive-disposal": {
+            "task": "archive.tasks.disposal_task",
+            "schedule": crontab(minute=30, hour=settings.ARCHIVE_DISPOSAL_HOUR),
+        },
     }
+
+
+@beat_init.connect
+def heartbeat_on_start(sender, **kwargs):
+    """Beat's first interval would leave /healthz unhealthy for a minute after start."""
+    sender.app.send_task("core.tasks.heartbeat_task")

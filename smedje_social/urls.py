@@ -3,6 +3,12 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("core.urls")),
+    path("", include("channels.urls")),
+    path("api/v1/", include("channels.api.urls")),
+    path("api/v1/", include("moderation.api_urls")),
+    path("webhooks/", include("moderation.webhook_urls")),
+    path("moderering/", include("moderation.urls")),
+    path("arkiv/", include("archive.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -40,6 +40,28 @@ def missing_service(reason: str):
 # --- Users and units ------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _role_groups(request):
+    """Put back the role groups after a transactional test emptied the tables.
+
+    The groups come from a data migration; a transactional test (browser,
+    Celery worker) flushes every table when it ends, and Django recreates
+    content types and permissions but not the groups.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    if Group.objects.filter(name__in=roles.ROLES).count() < len(roles.ROLES):
+        roles.sync_role_permissions(apps)
+
+
 @pytest.fixture
 def employee(db):
     return UserFactory(username="anna", first_name="Anna", last_name="Andersson")
@@ -163,13 +185,14 @@ def start_celery_worker(tmp_path, settings):
         if broker == "filesystem":
             env.pop("REDIS_URL", None)
             folder = tmp_path / "celery"
-            for sub in ("queue", "processed", "results"):
+            for sub in ("queue", "processed", "results", "control"):
                 (folder / sub).mkdir(parents=True, exist_ok=True)
             app.conf.broker_url = "filesystem://"
             app.conf.broker_transport_options = {
                 "data_folder_in": str(folder / "queue"),
                 "data_folder_out": str(folder / "queue"),
                 "processed_folder": str(folder / "processed"),
+                "control_folder": str(folder / "control"),
                 "store_processed": False,
             }
             app.conf.result_backend = f"file://{folder / 'results'}"

@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "rest_framework",
+    "drf_spectacular",
+    "corsheaders",
     "core",
     "channels",
     "moderation",
@@ -44,6 +47,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -160,13 +164,14 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 else:
-    for folder in ("queue", "processed", "results"):
+    for folder in ("queue", "processed", "results", "control"):
         Path(CELERY_DATA_DIR, folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(Path(CELERY_DATA_DIR, "queue")),
         "data_folder_out": str(Path(CELERY_DATA_DIR, "queue")),
         "processed_folder": str(Path(CELERY_DATA_DIR, "processed")),
+        "control_folder": str(Path(CELERY_DATA_DIR, "control")),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{Path(CELERY_DATA_DIR, 'results')}"
@@ -199,3 +204,88 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+
+# The address of this site as users reach it, for links in e-mail.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# --- Open-data API ------------------------------------------------------------
+
+# The public read-only API (channels.api): plain JSON, no browsable HTML API,
+# no authentication (token authentication comes with the ingestion API), and
+# a per-address rate limit kept in the default cache.
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["channels.api.throttling.AnonymousThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env("API_THROTTLE_ANON", default="120/minute")},
+    # Behind a reverse proxy, how many X-Forwarded-For entries to trust for
+    # the client's address (unset: REMOTE_ADDR).
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "channels.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Smedje Social API",
+    "DESCRIPTION": (
+        "Open data from the municipality's register of official social-media channels."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+}
+
+# CORS: anyone may read the open data from a browser; nothing else is shared.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_URLS_REGEX = r"^/api/v1/(channels|verify).*$"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified"]
+
+# Annual review: a published channel must be confirmed by its handlers this often.
+CHANNEL_REVIEW_PERIOD_DAYS = env.int("CHANNEL_REVIEW_PERIOD_DAYS", default=365)
+
+# --- Moderation: ingestion --------------------------------------------------
+
+# Webhook bodies above this many bytes are refused with 413 and not stored
+# (Meta batches many changes into one POST; 1 MiB leaves ample room).
+WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1024 * 1024)
+# Ingestion API (POST /api/v1/items) request bodies above this answer 413.
+INGEST_MAX_BYTES = env.int("INGEST_MAX_BYTES", default=256 * 1024)
+# Requests per ingestion token, e.g. "600/minute".
+INGEST_THROTTLE_RATE = env("INGEST_THROTTLE_RATE", default="600/minute")
+
+# --- Cache ----------------------------------------------------------------------
+
+# API throttling counts in the default cache: shared across processes through
+# Redis when it is configured, per process otherwise.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "smedje-social",
+        }
+    }
+
+# --- Archive ------------------------------------------------------------------
+
+# A disposal run must be signed off by a second person before it disposes of
+# anything; the scheduler then only proposes runs and executes approved ones.
+ARCHIVE_DISPOSAL_REQUIRES_SIGNOFF = env.bool("ARCHIVE_DISPOSAL_REQUIRES_SIGNOFF", default=True)
+# When the periodic tasks run (local time): chain verification and disposal.
+ARCHIVE_VERIFY_HOUR = env.int("ARCHIVE_VERIFY_HOUR", default=2)
+ARCHIVE_DISPOSAL_HOUR = env.int("ARCHIVE_DISPOSAL_HOUR", default=3)
+# A request for public records is late when still open this many working days after receipt.
+ARCHIVE_REQUEST_WORKING_DAYS = env.float("ARCHIVE_REQUEST_WORKING_DAYS", default=1)
+# E-ARK packages: selections up to this many records are built while the
+# registrar waits; larger ones by a Celery task with progress.
+ARCHIVE_EXPORT_INLINE_LIMIT = env.int("ARCHIVE_EXPORT_INLINE_LIMIT", default=200)
+# Whether packages carry a PDF rendering of each record next to its JSON.
+ARCHIVE_EXPORT_PDF = env.bool("ARCHIVE_EXPORT_PDF", default=True)
+# The organisation in the packages' METS header: archival creator (arkivbildare),
+# organisation number and the submission agreement (leveransöverenskommelse).
+ARCHIVE_ARCHIVAL_CREATOR = env("ARCHIVE_ARCHIVAL_CREATOR", default="")
+ARCHIVE_ORGANISATION_NUMBER = env("ARCHIVE_ORGANISATION_NUMBER", default="")
+ARCHIVE_SUBMISSION_AGREEMENT = env("ARCHIVE_SUBMISSION_AGREEMENT", default="")

@@ -1,5 +1,7 @@
 """The test suite: SQLite by default, PostgreSQL when DATABASE_URL is set."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import DATABASES, VAR_DIR, env
 
@@ -10,9 +12,12 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
 
 # A file rather than an in-memory database, so that a real Celery worker
-# started by the integration tests sees the same data.
+# started by the integration tests sees the same data; one per test run, so
+# that two runs on one machine do not lock each other out.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-smedje-social.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(VAR_DIR / f"test-smedje-social-{os.getpid()}.sqlite3")
+    }
 
 # Unit tests run tasks in-process; the integration tests start real workers
 # with CELERY_TASK_ALWAYS_EAGER=0 in their environment.
@@ -27,3 +32,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Each test process counts API throttling on its own; a shared Redis cache
+# would carry counts from one test into the next.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

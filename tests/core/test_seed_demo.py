@@ -44,3 +44,26 @@ def test_creates_a_municipality_and_is_idempotent(settings):
     assert Unit.objects.managed_by(chef).count() == Unit.objects.count()
     assert roles.is_communicator(authenticate(username="kommunikator", password="demo"))
     assert roles.is_registrar(authenticate(username="registrator", password="demo"))
+
+
+@pytest.mark.django_db
+def test_adds_applications_in_every_state_and_a_register(settings):
+    from channels.models import ChannelApplication, ChannelStatus, PoliticalLink
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    statuses = set(ChannelApplication.objects.values_list("status", flat=True))
+    assert statuses == {"draft", "submitted", "returned", "approved", "rejected"}
+    assert ChannelApplication.objects.waiting_for_registration().count() == 1
+    from channels.models import Channel
+
+    channel_statuses = list(Channel.objects.values_list("status", flat=True))
+    assert channel_statuses.count(ChannelStatus.PUBLISHED) >= 3
+    assert channel_statuses.count(ChannelStatus.CLOSED) == 1
+    handler = authenticate(username="handlaggare", password="demo")
+    assert Channel.objects.handled_by(handler).count() == len(channel_statuses)
+    facebook = Channel.objects.get(platform__kind="facebook")
+    assert facebook.account_id.isdigit()
+    assert PoliticalLink.objects.count() == 3

@@ -1,0 +1,1 @@
+"""The open-data API: published channels as JSON and CSV, and verification."""
