@@ -1,0 +1,55 @@
+from archive.models.operations import AccessLog, AuditEntry, Export, ExportStatus, VerificationRun
+from archive.models.records import (
+    GENESIS_HASH,
+    ChainHead,
+    Record,
+    RecordAnnotation,
+    RecordImmutable,
+    RecordQuerySet,
+    RecordType,
+)
+from archive.models.requests import (
+    Mask,
+    PublicRecordRequest,
+    RequestChannel,
+    RequestRecord,
+    RequestStatus,
+)
+from archive.models.retention import (
+    DisposalCandidate,
+    DisposalLogEntry,
+    DisposalRun,
+    DisposalRunStatus,
+    LegalHold,
+    RecordImmutableLog,
+    RetentionEvent,
+    RetentionRule,
+)
+
+__all__ = [
+    "GENESIS_HASH",
+    "AccessLog",
+    "AuditEntry",
+    "ChainHead",
+    "DisposalCandidate",
+    "DisposalLogEntry",
+    "DisposalRun",
+    "DisposalRunStatus",
+    "Export",
+    "ExportStatus",
+    "LegalHold",
+    "Mask",
+    "PublicRecordRequest",
+    "Record",
+    "RecordAnnotation",
+    "RecordImmutable",
+    "RecordImmutableLog",
+    "RecordQuerySet",
+    "RecordType",
+    "RequestChannel",
+    "RequestRecord",
+    "RequestStatus",
+    "RetentionEvent",
+    "RetentionRule",
+    "VerificationRun",
+]

@@ -1,0 +1,1 @@
+"""The archive's write services; views, tasks, commands and other apps call these."""
