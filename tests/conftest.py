@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+import kombu.pools
 import pytest
 from django.db import connection
 
@@ -133,7 +134,12 @@ def database_url_for_subprocess() -> str:
 
 
 def reset_celery_connections(app):
-    """Forget the app's cached broker pool and result backend after a config change."""
+    """Forget the app's cached broker pools and result backend after a config change.
+
+    kombu keeps global connection and producer pools per broker URL; both go,
+    or the next publish to that URL fails with "Acquire on closed pool".
+    """
+    kombu.pools.reset()
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None

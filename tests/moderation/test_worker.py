@@ -6,7 +6,6 @@ be committed (`transaction=True`).
 
 import time
 
-import kombu.pools
 import pytest
 
 from moderation.models import Delivery, DeliveryStatus, Item
@@ -18,22 +17,12 @@ pytestmark = [pytest.mark.redis, pytest.mark.celery, pytest.mark.django_db(trans
 
 @pytest.fixture
 def fresh_broker_pools():
-    """Start and end with no broker connections cached, in kombu or in the app.
-
-    tests/conftest.py's reset_celery_connections closes the app's pool, which is
-    kombu's global pool for the broker URL, but leaves kombu's producer pool
-    that uses it registered; the next publish from this process to that URL
-    would fail with "Acquire on closed pool".
-    """
+    """Start and end with no broker connections cached, in kombu or in the app."""
     from smedje_social.celery import app
 
-    def forget():
-        kombu.pools.reset()
-        reset_celery_connections(app)
-
-    forget()
+    reset_celery_connections(app)
     yield
-    forget()
+    reset_celery_connections(app)
 
 
 def wait_for(predicate, *, seconds, what, worker):
