@@ -229,7 +229,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Smedje Social API",
     "DESCRIPTION": (
-        "Open data from the municipality's register of official social-media channels."
+        "Open data from the municipality's register of official social-media channels "
+        "(channels, verification), and the token-authenticated ingestion of items "
+        "from other sources into the moderation queue."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
