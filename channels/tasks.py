@@ -1,11 +1,17 @@
 from celery import shared_task
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from channels import notifications
 from channels.models import ApplicationEvent, ChannelEvent
 
-EMAIL_RETRY = {"autoretry_for": (OSError,), "max_retries": 5, "retry_backoff": 30}
+# SMTP failures and a busy database are passing faults: retry a bounded number
+# of times with growing pauses; the event stays unnotified until a send succeeds.
+EMAIL_RETRY = {
+    "autoretry_for": (OSError, OperationalError),
+    "max_retries": 5,
+    "retry_backoff": 30,
+}
 
 
 def _send_once(model, event_id, build):
