@@ -27,6 +27,7 @@ from archive.eark import (
     SipMetadata,
     write_sip,
 )
+from tests.conftest import missing_service
 
 VALIDATOR = Path(__file__).resolve().parents[2].parent / "shared" / "tools" / "eark_validate.py"
 STOCKHOLM = timezone(timedelta(hours=1))
@@ -99,9 +100,9 @@ def make_documents() -> list[SipDocument]:
 
 def run_validator(package: Path) -> subprocess.CompletedProcess[str]:
     if not VALIDATOR.is_file():
-        pytest.skip(f"E-ARK validation script not found at {VALIDATOR}")
+        missing_service(f"the E-ARK validation script is not at {VALIDATOR} (../shared/tools)")
     if importlib.util.find_spec("eark_validator") is None:
-        pytest.skip("eark-validator is not installed (requirements-dev.txt)")
+        missing_service("eark-validator is not installed (requirements-dev.txt)")
     return subprocess.run(
         [sys.executable, str(VALIDATOR), str(package)],
         capture_output=True,
