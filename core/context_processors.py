@@ -1,6 +1,15 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from core import roles
+
+
+def _queue_counts(request, user):
+    """Open items for the navigation, evaluated only when the menu shows them: one query for
+    handlers and communicators, none for others (moderation.selectors.queue_nav)."""
+    from moderation.selectors import queue_nav
+
+    return SimpleLazyObject(lambda: queue_nav(request, user))
 
 
 def site(request):
@@ -16,5 +25,6 @@ def site(request):
             "is_communicator": bool(user and roles.is_communicator(user)),
             "is_registrar": bool(user and roles.is_registrar(user)),
             "is_admin": bool(user and user.is_active and user.is_staff),
+            "queue": _queue_counts(request, user) if user and user.is_authenticated else None,
         },
     }

@@ -46,6 +46,14 @@ ROLE_PERMISSIONS = {
         # Moderation: every queue's items, and what arrived but was not handled.
         "moderation.view_item",
         "moderation.view_unhandledevent",
+        # The queue: reply templates are the communicator's; rules are the administrators'.
+        "moderation.view_replytemplate",
+        "moderation.add_replytemplate",
+        "moderation.change_replytemplate",
+        "moderation.view_contentrule",
+        "moderation.view_rulekeyword",
+        "moderation.view_absence",
+        "moderation.view_registration",
     ],
     REGISTRAR: [
         "core.view_unit",

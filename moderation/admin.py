@@ -16,12 +16,17 @@ from channels.models import Channel
 from core.exceptions import ServiceError
 from moderation import services
 from moderation.models import (
+    Absence,
     AuditEvent,
+    ContentRule,
     Delivery,
     IngestToken,
     Item,
     ItemEvent,
     ItemVersion,
+    Registration,
+    ReplyTemplate,
+    RuleKeyword,
     UnhandledEvent,
 )
 
@@ -116,7 +121,7 @@ class ItemVersionInline(_ReadOnlyInline):
 
 class ItemEventInline(_ReadOnlyInline):
     model = ItemEvent
-    fields = ["created_at", "kind", "actor", "event_key", "delivery", "changes"]
+    fields = ["created_at", "kind", "actor", "note", "event_key", "delivery", "changes"]
     ordering = ["created_at", "pk"]
 
 
@@ -225,3 +230,96 @@ class IngestTokenAdmin(admin.ModelAdmin):
                 revoked += 1
         if revoked:
             self.message_user(request, gettext("Tokens revoked: %d") % revoked, messages.SUCCESS)
+
+
+# --- The queue: content rules, keywords, reply templates --------------------------------------
+
+
+class RuleKeywordInline(_ReadOnlyInline):
+    model = RuleKeyword
+    fields = ["phrase", "active"]
+    ordering = ["phrase"]
+    show_change_link = True
+
+
+@admin.register(ContentRule)
+class ContentRuleAdmin(admin.ModelAdmin):
+    """Administrators edit the rules; a rule is deactivated, never deleted (removals cite it)."""
+
+    list_display = ["number", "title", "active", "position"]
+    list_editable = []
+    list_filter = ["active"]
+    search_fields = ["title", "description"]
+    fields = ["number", "title", "description", "active", "position"]
+    inlines = [RuleKeywordInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.content_rule_save(rule=obj, actor=request.user)
+
+
+@admin.register(RuleKeyword)
+class RuleKeywordAdmin(admin.ModelAdmin):
+    list_display = ["phrase", "rule", "active", "created_at"]
+    list_filter = ["active", "rule"]
+    list_select_related = ["rule"]
+    search_fields = ["phrase"]
+    fields = ["rule", "phrase", "active"]
+
+    def save_model(self, request, obj, form, change):
+        services.rule_keyword_save(keyword=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.rule_keyword_delete(keyword=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for keyword in queryset:
+            services.rule_keyword_delete(keyword=keyword, actor=request.user)
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(admin.ModelAdmin):
+    list_display = ["title", "purpose", "active", "position", "updated_at", "updated_by"]
+    list_filter = ["purpose", "active"]
+    list_select_related = ["updated_by"]
+    search_fields = ["title", "text"]
+    fields = ["title", "purpose", "text", "active", "position"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = {field: form.cleaned_data[field] for field in self.fields}
+        if change:
+            saved = services.reply_template_update(
+                template=ReplyTemplate.objects.get(pk=obj.pk), actor=request.user, data=data
+            )
+        else:
+            saved = services.reply_template_create(actor=request.user, data=data)
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+
+@admin.register(Absence)
+class AbsenceAdmin(_ReadOnlyAdmin):
+    list_display = ["user", "starts_at", "ends_at", "substitute", "cancelled_at", "created_by"]
+    list_select_related = ["user", "substitute", "created_by"]
+    date_hierarchy = "starts_at"
+
+
+@admin.register(Registration)
+class RegistrationAdmin(_ReadOnlyAdmin):
+    list_display = ["item", "reason", "status", "attempts", "requested_at", "sent_at", "record_id"]
+    list_filter = ["reason", "status"]
+    list_select_related = ["item__channel"]
+    actions = ["send_again"]
+
+    @admin.action(description=_("Send the selected copies to the registry mailbox again"))
+    def send_again(self, request, queryset):
+        from moderation.tasks import registration_send_task
+
+        for registration in queryset.exclude(status="sent"):
+            registration_send_task.delay(registration.pk)
+        self.message_user(request, gettext("The copies are queued."), messages.SUCCESS)

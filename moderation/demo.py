@@ -324,4 +324,9 @@ def seed(*, units, users):
         _api_item(channel=youtube, users=users, now=now)
     if instagram:
         _manual_item(channel=instagram, users=users, now=now)
+    # The queue: keywords, reply templates, an item in every state, an absence.
+    from moderation import demo_queue
+
+    queue_channel = live.filter(handlers=users["handlaggare"], platform__kind=PlatformKind.FACEBOOK)
+    demo_queue.seed(users=users, channel=queue_channel.order_by("pk").first() or facebook)
     return {"mastodon": mastodon}

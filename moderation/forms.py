@@ -9,7 +9,7 @@ from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from moderation.models import ItemKind
+from moderation.models import ContentRule, ItemComment, ItemKind, ItemState, ReplyTemplate
 from moderation.models.items import (
     ID_MAX_LENGTH,
     MAX_ATTACHMENTS,
@@ -141,3 +141,252 @@ class UnhandledFilterForm(forms.Form):
         if self.is_bound and self.is_valid() and self.cleaned_data["visa"]:
             return self.cleaned_data["visa"]
         return "unresolved"
+
+
+# --- The queue --------------------------------------------------------------------------------
+
+NOTE_HELP = _("For the item's history; not shown to the writer.")
+
+
+class QueueFilterForm(forms.Form):
+    """Filters of the queue, read from the query string."""
+
+    OPEN = "open"
+    ALL = "all"
+
+    kanal = ChannelChoiceField(label=_("Channel"), queryset=None, required=False)
+    typ = forms.ChoiceField(label=_("Kind"), required=False)
+    status = forms.ChoiceField(label=_("State"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+
+    def __init__(self, *args, channels, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kanal"].queryset = channels
+        self.fields["kanal"].empty_label = _("All channels")
+        self.fields["typ"].choices = [("", _("All kinds")), *ItemKind.choices]
+        self.fields["status"].choices = [
+            (self.OPEN, _("Waiting (open or forwarded)")),
+            *ItemState.choices,
+            (self.ALL, _("All states")),
+        ]
+        self.helper = _helper()
+        self.helper.form_class = "row g-2"
+
+    def filters(self) -> dict:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {
+            "channel": data.get("kanal"),
+            "kind": data.get("typ") or "",
+            "state": data.get("status") or self.OPEN,
+            "q": (data.get("q") or "").strip(),
+        }
+
+
+class RuleChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
+def _rules_field():
+    return RuleChoiceField(
+        label=_("Content rules the item breaks"),
+        queryset=ContentRule.objects.active(),
+        help_text=_("Cite at least one."),
+        error_messages={"required": _("Cite at least one content rule that the item breaks.")},
+    )
+
+
+class VersionForm(forms.Form):
+    """Every action carries the version of the item that the handler saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class AnswerForm(VersionForm):
+    text = forms.CharField(
+        label=_("The reply as posted"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Post the reply on the platform, then record it here exactly as posted."),
+    )
+    template = forms.ModelChoiceField(
+        queryset=ReplyTemplate.objects.none(), required=False, widget=forms.HiddenInput
+    )
+    note = forms.CharField(label=_("Note"), required=False, help_text=NOTE_HELP)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = ReplyTemplate.objects.active()
+
+
+class ForwardForm(VersionForm):
+    to_email = forms.EmailField(
+        label=_("E-mail of the person responsible for the question"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    note = forms.CharField(
+        label=_("Message to them"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class NoteForm(VersionForm):
+    note = forms.CharField(label=_("Note"), required=False, help_text=NOTE_HELP)
+
+
+class ReferForm(VersionForm):
+    text = forms.CharField(
+        label=_("The reply as posted"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The standard reply that refers the debate to the political parties."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, help_text=NOTE_HELP)
+
+
+class RemoveForm(VersionForm):
+    ACTIONS = [("unpublish", _("Unpublish (hide)")), ("delete", _("Delete permanently"))]
+
+    action = forms.ChoiceField(
+        label=_("Action"), choices=ACTIONS, widget=forms.RadioSelect, initial="unpublish"
+    )
+    rules = None  # set in __init__: the active rules of the moment
+    message = forms.CharField(
+        label=_("Message to the writer (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The standard message explaining why, as posted or sent to the writer."),
+    )
+    reported_to_police = forms.BooleanField(
+        label=_("The content has been reported to the police"), required=False
+    )
+    note = forms.CharField(label=_("Note"), required=False, help_text=NOTE_HELP)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rules"] = _rules_field()
+        self.order_fields(["version", "action", "rules", "message", "reported_to_police", "note"])
+
+
+class RepublishForm(VersionForm):
+    note = forms.CharField(
+        label=_("Why it is made visible again"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class BullyingForm(VersionForm):
+    note = forms.CharField(
+        label=_("What you have seen"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to the nearest manager of the channel's unit with the item."),
+    )
+
+
+class AdviceForm(VersionForm):
+    of = forms.ChoiceField(
+        label=_("Ask"),
+        widget=forms.RadioSelect,
+        choices=[
+            (ItemComment.AddressedTo.MANAGER, _("The nearest manager")),
+            (ItemComment.AddressedTo.COMMUNICATOR, _("The communicators")),
+        ],
+        initial=ItemComment.AddressedTo.MANAGER,
+    )
+    question = forms.CharField(label=_("Your question"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RegisterForm(VersionForm):
+    description = forms.CharField(
+        label=_("Short description"),
+        max_length=500,
+        help_text=_("What the item concerns, e.g. the case and its registration number if known."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, help_text=NOTE_HELP)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class BulkRemoveForm(forms.Form):
+    """Remove the items ticked in the queue, citing the same rules."""
+
+    action = forms.ChoiceField(
+        label=_("Action"), choices=RemoveForm.ACTIONS, widget=forms.RadioSelect, initial="unpublish"
+    )
+    message = forms.CharField(
+        label=_("Message to the writers (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    reported_to_police = forms.BooleanField(
+        label=_("The content has been reported to the police"), required=False
+    )
+    note = forms.CharField(label=_("Note"), required=False, help_text=NOTE_HELP)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rules"] = _rules_field()
+        self.order_fields(["action", "rules", "message", "reported_to_police", "note"])
+        self.helper = _helper()
+
+    @staticmethod
+    def selection(values) -> list[tuple[int, int]]:
+        """The ticked items as (id, version seen) from "id:version" values; junk is ignored."""
+        selection = []
+        for value in values:
+            item_id, _sep, version = str(value).partition(":")
+            if item_id.isdigit() and version.isdigit():
+                selection.append((int(item_id), int(version)))
+        return selection
+
+
+# --- Absences ---------------------------------------------------------------------------------
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+def _datetime_widget():
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class AbsenceForm(forms.Form):
+    starts_at = forms.DateTimeField(label=_("From"), widget=_datetime_widget())
+    ends_at = forms.DateTimeField(label=_("Until"), widget=_datetime_widget())
+    substitute = UserChoiceField(
+        label=_("Substitute"),
+        queryset=None,
+        required=False,
+        empty_label=_("No substitute (the communicators take over)"),
+        help_text=_("Another handler of your channels, or a communicator."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["substitute"].queryset = candidates
+        self.helper = _helper()
+
+
+# --- Reply templates --------------------------------------------------------------------------
+
+
+class ReplyTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ReplyTemplate
+        fields = ["title", "purpose", "text", "active", "position"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()

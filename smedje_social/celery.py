@@ -18,6 +18,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smedje_social.settings.local")
 app = Celery("smedje_social")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The response-time reminders keep their tasks in moderation/reminder_tasks.py.
+app.autodiscover_tasks(related_name="reminder_tasks")
 
 
 @app.on_after_finalize.connect
@@ -37,6 +39,12 @@ def declare_schedule(sender, **kwargs):
             "schedule": 60.0,
             "options": {"expires": 60.0},
         },
+        # Registry copies (diarieföring) still pending or failed are sent again: never lost.
+        "resend-registrations": {
+            "task": "moderation.tasks.resend_registrations_task",
+            "schedule": 300.0,
+            "options": {"expires": 300.0},
+        },
         # The archive: walk the hash chain nightly, then dispose of what is due.
         "archive-verify-chain": {
             "task": "archive.tasks.verify_chain_task",
@@ -45,6 +53,21 @@ def declare_schedule(sender, **kwargs):
         "archive-disposal": {
             "task": "archive.tasks.disposal_task",
             "schedule": crontab(minute=30, hour=settings.ARCHIVE_DISPOSAL_HOUR),
+        },
+        # Response times: remind, escalate, and send what a lost task left behind.
+        "reminder-sweep": {
+            "task": "moderation.reminder_tasks.reminder_sweep_task",
+            "schedule": settings.REMINDER_SWEEP_INTERVAL,
+            "options": {"expires": settings.REMINDER_SWEEP_INTERVAL},
+        },
+        # The annual review of channels, daily; the communicators' summary on Mondays.
+        "channel-review-reminders": {
+            "task": "moderation.reminder_tasks.review_reminder_sweep_task",
+            "schedule": crontab(minute=0, hour=settings.CHANNEL_REVIEW_HOUR),
+        },
+        "weekly-summary": {
+            "task": "moderation.reminder_tasks.weekly_summary_task",
+            "schedule": crontab(minute=0, hour=settings.WEEKLY_SUMMARY_HOUR, day_of_week="mon"),
         },
     }
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("webhooks/", include("moderation.webhook_urls")),
     path("moderering/", include("moderation.urls")),
     path("arkiv/", include("archive.urls")),
+    path("oversikt/", include("moderation.dashboard_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -211,6 +211,7 @@ class ChannelEditForm(_ChannelFieldsForm):
             "target_group",
             "public_email",
             "public_phone",
+            "response_target",
         ]
         labels = {**_ChannelFieldsForm.Meta.labels, "unit": _("Unit"), "platform": _("Platform")}
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -111,6 +112,18 @@ class Channel(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    # How quickly items should be answered (moderation/reminders.py); empty: the default
+    # from settings, RESPONSE_TARGET_WORKING_HOURS (one working day).
+    response_target = models.PositiveSmallIntegerField(
+        _("response target (working hours)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Working hours within which items should be answered. Leave empty for the "
+            "default target of one working day."
+        ),
     )
 
     objects = ChannelQuerySet.as_manager()

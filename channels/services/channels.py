@@ -46,6 +46,7 @@ EDITABLE_FIELDS = (
     "target_group",
     "public_email",
     "public_phone",
+    "response_target",
 )
 PUBLIC_FIELDS = (
     "display_name",

@@ -30,9 +30,22 @@ class ItemSource(models.TextChoices):
 
 
 class ItemState(models.TextChoices):
-    """The moderation workflow; the queue adds answered, forwarded, left, removed …"""
+    """The moderation workflow; the edges are `TRANSITIONS` in moderation.services.actions."""
 
     OPEN = "open", _("Open")
+    FORWARDED = "forwarded", _("Forwarded")
+    ANSWERED = "answered", _("Answered")
+    NO_ANSWER = "no_answer", _("No answer needed")
+    REFERRED = "referred", _("Referred to the political parties")
+    UNPUBLISHED = "unpublished", _("Unpublished")
+    DELETED = "deleted", _("Deleted")
+
+
+# Still waiting for someone: the queue, the counts and the reminders.
+OPEN_STATES = (ItemState.OPEN, ItemState.FORWARDED)
+# Handled without removal: an edit on the platform brings these back to the queue.
+HANDLED_STATES = (ItemState.ANSWERED, ItemState.NO_ANSWER, ItemState.REFERRED)
+REMOVED_STATES = (ItemState.UNPUBLISHED, ItemState.DELETED)
 
 
 class PlatformRemoval(models.TextChoices):
@@ -42,13 +55,28 @@ class PlatformRemoval(models.TextChoices):
 
 class ItemQuerySet(models.QuerySet):
     def open(self):
-        return self.filter(state=ItemState.OPEN)
+        return self.filter(state__in=OPEN_STATES)
 
     def for_handler(self, user):
         return self.filter(channel__handlers=user)
 
+    def in_channels(self, channel_ids):
+        return self.filter(channel_id__in=channel_ids)
+
     def with_related(self):
         return self.select_related("channel__platform", "channel__unit")
+
+    def queue_order(self):
+        """Probable rule breaks first, then the oldest first."""
+        return self.order_by("-is_flagged", "received_at", "pk")
+
+    def search(self, text):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(text__icontains=text) | Q(sender_name__icontains=text) | Q(sender_id__icontains=text)
+        )
 
 
 class Item(models.Model):
@@ -98,6 +126,74 @@ class Item(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Raised by every change a person or the platform makes, and carried by
+    # every action: acting on a version one has not seen is refused.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    # Claims: who holds the item (took it, or acted on it) and since when.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("held by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    claimed_at = models.DateTimeField(_("held since"), null=True, blank=True)
+    # Keyword flags: probable rule breaks, for attention; nothing is removed automatically.
+    is_flagged = models.BooleanField(_("flagged"), default=False)
+    flagged_at = models.DateTimeField(_("flagged"), null=True, blank=True)
+    flagged_rules = models.ManyToManyField(
+        "moderation.ContentRule",
+        verbose_name=_("probably breaks"),
+        blank=True,
+        related_name="flagged_items",
+    )
+    flagged_words = models.JSONField(_("words that flagged it"), default=list, blank=True)
+    # The last action that took the item out of the queue.
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The reply as posted: an answer, or the referral to the political parties.
+    answer_text = models.TextField(_("reply"), blank=True)
+    forwarded_at = models.DateTimeField(_("forwarded"), null=True, blank=True)
+    forwarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("forwarded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    forwarded_to = models.EmailField(_("forwarded to"), blank=True)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("removed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    removal_rules = models.ManyToManyField(
+        "moderation.ContentRule",
+        verbose_name=_("content rules broken"),
+        blank=True,
+        related_name="removed_items",
+    )
+    removal_message = models.TextField(_("message to the writer"), blank=True)
+    reported_to_police = models.BooleanField(_("reported to the police"), default=False)
+    # Response time (issue 8, moderation/reminders.py): when the answer is due, and the
+    # next reminder step and its moment. Null/blank when the item expects no answer; the
+    # clock runs while the state is "open" (any other state, forwarded too, stops it).
+    due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
+    next_reminder_at = models.DateTimeField(_("next reminder"), null=True, blank=True)
+    next_reminder_step = models.CharField(_("next reminder step"), max_length=20, blank=True)
 
     objects = ItemQuerySet.as_manager()
 
@@ -123,14 +219,47 @@ class Item(models.Model):
                 condition=~Q(source=ItemSource.MANUAL) | Q(registered_by__isnull=False),
                 name="manual_item_has_registrar",
             ),
+            models.CheckConstraint(
+                condition=Q(claimed_by__isnull=True, claimed_at__isnull=True)
+                | Q(claimed_by__isnull=False, claimed_at__isnull=False),
+                name="item_claim_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=REMOVED_STATES) | Q(removed_at__isnull=False),
+                name="removed_item_has_removed_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_flagged=False) | Q(flagged_at__isnull=False),
+                name="flagged_item_has_flagged_at",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="item_version_positive"),
         ]
-        indexes = [models.Index(fields=["channel", "state", "received_at"])]
+        indexes = [
+            models.Index(fields=["channel", "state", "received_at"]),
+            models.Index(fields=["state", "-is_flagged", "received_at"], name="item_queue_order"),
+            # The reminder sweep reads only items whose clock runs and whose next step is
+            # due; the dashboards count overdue items by state and due time.
+            models.Index(
+                fields=["next_reminder_at"],
+                condition=Q(state="open", next_reminder_at__isnull=False),
+                name="item_reminder_sweep",
+            ),
+            models.Index(fields=["state", "due_at"], name="item_state_due"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk} ({self.channel_id})"
 
     def get_absolute_url(self):
         return reverse("moderation:item_detail", args=[self.pk])
+
+    @property
+    def is_open(self):
+        return self.state in OPEN_STATES
+
+    @property
+    def is_removed(self):
+        return self.state in REMOVED_STATES
 
 
 class ItemVersion(models.Model):
@@ -192,9 +321,11 @@ class ItemVersion(models.Model):
 
 
 class ItemEvent(models.Model):
-    """The item's history apart from its content: registration and platform removals.
+    """The item's history apart from its content: every action, who, when and a note.
 
-    The queue's actions (answer, forward, remove …) add their kinds here.
+    The audit row of every change to an item, written in the same transaction;
+    `changes` holds old and new values. Events that send e-mail (forward,
+    bullying report, advice) are marked `notified_at` once sent.
     """
 
     class Kind(models.TextChoices):
@@ -202,6 +333,23 @@ class ItemEvent(models.Model):
         REMOVED_ON_PLATFORM = "removed_on_platform", _("Removed on the platform")
         HIDDEN_ON_PLATFORM = "hidden_on_platform", _("Hidden on the platform")
         UNHIDDEN_ON_PLATFORM = "unhidden_on_platform", _("Shown again on the platform")
+        FLAGGED = "flagged", _("Flagged as a probable rule break")
+        REOPENED = "reopened", _("Back in the queue after an edit")
+        CLAIMED = "claimed", _("Taken")
+        RELEASED = "released", _("Released")
+        ANSWERED = "answered", _("Answered")
+        FORWARDED = "forwarded", _("Forwarded")
+        NO_ANSWER = "no_answer", _("No answer needed")
+        REFERRED = "referred", _("Referred to the political parties")
+        UNPUBLISHED = "unpublished", _("Unpublished")
+        DELETED = "deleted", _("Deleted")
+        REPUBLISHED = "republished", _("Made visible again")
+        BULLYING_REPORTED = "bullying_reported", _("Bullying reported to the manager")
+        ADVICE_REQUESTED = "advice_requested", _("Advice asked")
+        COMMENTED = "commented", _("Comment")
+        REGISTRATION_REQUESTED = "registration_requested", _("Registered in the case registry")
+        REGISTRATION_SENT = "registration_sent", _("Copy sent to the registry mailbox")
+        REGISTRATION_FAILED = "registration_failed", _("Sending to the registry mailbox failed")
 
     item = models.ForeignKey(
         Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="events"
@@ -228,12 +376,54 @@ class ItemEvent(models.Model):
         related_name="item_events",
     )
     changes = models.JSONField(_("changes"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+    # When the e-mail this event sends went out (null: none sent, or none due).
+    notified_at = models.DateTimeField(_("notified"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("item event")
         verbose_name_plural = _("item events")
         ordering = ["created_at", "pk"]
+        # The dashboards' time to first answer reads answer events by period.
+        indexes = [models.Index(fields=["kind", "created_at"], name="item_event_kind_time")]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ItemComment(models.Model):
+    """The conversation on an item between its handlers, the unit's managers and communicators.
+
+    A handler who is unsure asks the nearest manager or the communicator
+    (`addressed_to`); they are notified and answer here.
+    """
+
+    class AddressedTo(models.TextChoices):
+        NOBODY = "", _("Everyone on the item")
+        MANAGER = "manager", _("The nearest manager")
+        COMMUNICATOR = "communicator", _("The communicators")
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    addressed_to = models.CharField(
+        _("question to"), max_length=20, choices=AddressedTo.choices, blank=True
+    )
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="comment_not_empty")]
+
+    def __str__(self):
+        return f"{self.item_id}: {self.text[:40]}"

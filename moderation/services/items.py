@@ -12,6 +12,12 @@ three ways in behave identically:
 A webhook event also carries the parser's `event_key`; a version with that
 key already existing means the event was applied before, whatever the
 content is now.
+
+The queue hooks in here, in the same transaction: every new item and new
+version is checked against the content rules' keywords (a flag, never a
+removal); a new direct message is registered; a new version raises the
+item's version (an action on what the handler saw before is refused) and
+brings an item that was answered, left or referred back to the queue.
 """
 
 from __future__ import annotations
@@ -36,7 +42,10 @@ from moderation.models import (
     ItemVersion,
     PlatformRemoval,
 )
-from moderation.models.items import NAME_MAX_LENGTH
+from moderation.models.items import HANDLED_STATES, NAME_MAX_LENGTH
+from moderation.reminders import response_clock_start
+from moderation.services.registrations import item_register_direct_message
+from moderation.services.rules import item_flag
 
 # Fields of a new item that full_clean checks; the relations were checked by
 # whoever chose them, and uniqueness is the database's job under concurrency.
@@ -109,6 +118,8 @@ def _new_item(*, channel, content: ItemContent, source: str, actor) -> Item:
         registered_by=actor if source == ItemSource.MANUAL else None,
     )
     item.full_clean(exclude=_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
+    # Response time (issue 8): the due time and the first reminder, set before the insert.
+    response_clock_start(item)
     return item
 
 
@@ -185,6 +196,8 @@ def item_capture(
     }
     if created:
         version = _add_version(item=item, number=1, **version_fields)
+        item_flag(item=item, text=content.text)
+        item_register_direct_message(item=item)
         return CaptureResult(item, version, item_created=True, version_created=True)
 
     # Versions are numbered under the item's row lock, and the event key is
@@ -213,8 +226,26 @@ def item_capture(
     # An edit that turns a remark into a question makes it expect an answer;
     # nothing a sender does later takes that back.
     item.expects_answer = item.expects_answer or content.expects_answer
-    item.save(update_fields=["text", "attachments", "expects_answer"])
+    item.version += 1
+    item.save(update_fields=["text", "attachments", "expects_answer", "version"])
+    item_flag(item=item, text=content.text)
+    if item.state in HANDLED_STATES:
+        _reopen_after_edit(item, version)
     return CaptureResult(item, version, item_created=False, version_created=True)
+
+
+def _reopen_after_edit(item: Item, version: ItemVersion) -> None:
+    """An item edited after it was handled needs a new look: back to the queue."""
+    from moderation.services.actions import transition_target
+
+    before = item.state
+    item.state = transition_target(item, "reopen")
+    item.save(update_fields=["state"])
+    ItemEvent.objects.create(
+        item=item,
+        kind=ItemEvent.Kind.REOPENED,
+        changes={"state": [before, item.state], "version": version.number},
+    )
 
 
 _MANUAL_FIELDS = {

@@ -303,3 +303,40 @@ ARCHIVE_EXPORT_PDF = env.bool("ARCHIVE_EXPORT_PDF", default=True)
 ARCHIVE_ARCHIVAL_CREATOR = env("ARCHIVE_ARCHIVAL_CREATOR", default="")
 ARCHIVE_ORGANISATION_NUMBER = env("ARCHIVE_ORGANISATION_NUMBER", default="")
 ARCHIVE_SUBMISSION_AGREEMENT = env("ARCHIVE_SUBMISSION_AGREEMENT", default="")
+
+# --- Response times, reminders and scheduled work (moderation/reminders.py) -----
+
+# Office hours in which response targets are counted (moderation.workinghours_settings
+# builds the calendar): local wall-clock times "HH:MM", weekdays 0 = Monday … 6 = Sunday,
+# the public holidays of WORKING_HOLIDAY_COUNTRY (empty: none) and, with WORKING_EVES_OFF,
+# Midsummer Eve, Christmas Eve and New Year's Eve; WORKING_EXTRA_DAYS_OFF lists further
+# closed days as ISO dates (klämdagar), comma-separated.
+WORKING_TIME_ZONE = env("WORKING_TIME_ZONE", default=TIME_ZONE)
+WORKING_DAY_START = env("WORKING_DAY_START", default="08:00")
+WORKING_DAY_END = env("WORKING_DAY_END", default="17:00")
+WORKING_WEEKDAYS = env.list("WORKING_WEEKDAYS", cast=int, default=[0, 1, 2, 3, 4])
+WORKING_HOLIDAY_COUNTRY = env("WORKING_HOLIDAY_COUNTRY", default="SE")
+WORKING_EVES_OFF = env.bool("WORKING_EVES_OFF", default=True)
+WORKING_EXTRA_DAYS_OFF = env.list("WORKING_EXTRA_DAYS_OFF", default=[])
+# A channel's response target in working hours when the channel sets none; unset, one
+# working day (the length of the office day above).
+RESPONSE_TARGET_WORKING_HOURS = env.float("RESPONSE_TARGET_WORKING_HOURS", default=None)
+# The handlers are reminded when this share of the target's working time is used.
+REMINDER_BEFORE_TARGET_FRACTION = env.float("REMINDER_BEFORE_TARGET_FRACTION", default=0.75)
+# The communicators get an escalation when the target is passed by this much working
+# time; unset, one working day.
+ESCALATION_AFTER_WORKING_HOURS = env.float("ESCALATION_AFTER_WORKING_HOURS", default=None)
+# How often (seconds) beat runs the reminder sweep.
+REMINDER_SWEEP_INTERVAL = env.float("REMINDER_SWEEP_INTERVAL", default=5 * 60.0)
+# Reminders claimed but never turned into e-mail, and e-mail queued but never started,
+# are taken up again by a sweep after this many minutes.
+REMINDER_RETRY_AFTER_MINUTES = env.int("REMINDER_RETRY_AFTER_MINUTES", default=15)
+# Annual review: the handlers are reminded this many days before the date and at the
+# date, the unit's managers this many days after it, and from this many days after it
+# the channel is flagged to the communicators as not reviewed.
+CHANNEL_REVIEW_NOTICE_DAYS = env.int("CHANNEL_REVIEW_NOTICE_DAYS", default=30)
+CHANNEL_REVIEW_MANAGERS_AFTER_DAYS = env.int("CHANNEL_REVIEW_MANAGERS_AFTER_DAYS", default=14)
+CHANNEL_REVIEW_FLAG_AFTER_DAYS = env.int("CHANNEL_REVIEW_FLAG_AFTER_DAYS", default=28)
+# When (local hour) the annual review runs daily and the weekly summary on Mondays.
+CHANNEL_REVIEW_HOUR = env.int("CHANNEL_REVIEW_HOUR", default=6)
+WEEKLY_SUMMARY_HOUR = env.int("WEEKLY_SUMMARY_HOUR", default=7)

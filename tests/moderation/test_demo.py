@@ -29,3 +29,17 @@ def test_seed_demo_adds_items_every_way_and_is_idempotent(settings):
     assert Item.objects.filter(versions__number=2).exists()  # an edited comment
     assert UnhandledEvent.objects.filter(reason="unknown account").exists()
     assert not Delivery.objects.exclude(status="parsed").exists()
+
+
+def test_seed_demo_puts_items_in_every_state_of_the_queue(settings):
+    from moderation.models import ItemState, Registration, ReplyTemplate, RuleKeyword
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    states = set(Item.objects.values_list("state", flat=True))
+    assert states == set(ItemState.values)
+    assert Item.objects.filter(is_flagged=True, state=ItemState.OPEN).exists()
+    assert Item.objects.filter(claimed_by__isnull=False).exists()
+    assert Registration.objects.filter(reason="ongoing_case").exists()
+    assert Registration.objects.filter(reason="direct_message").exists()
+    assert RuleKeyword.objects.exists() and ReplyTemplate.objects.exists()

@@ -1,5 +1,5 @@
-"""Staff pages of the ingestion side: what arrived but was not handled, registering
-an item by hand, and a minimal item page (the moderation queue builds the real one).
+"""Staff pages of the ingestion side: what arrived but was not handled, and
+registering an item by hand.
 
 Views parse input, call one service and render. What a user may not see
 answers 404, like something that does not exist.
@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.exceptions import ServiceError
 from moderation import permissions, services
 from moderation.forms import ItemRegisterForm, UnhandledFilterForm
-from moderation.models import ItemEvent, ItemVersion
 
 PAGE_SIZE = 50
 
@@ -127,28 +125,4 @@ def item_create(request):
         "moderation/item_form.html",
         {"form": form},
         status=400 if form.is_bound else 200,
-    )
-
-
-# --- The item -------------------------------------------------------------------------------
-
-
-@login_required
-def item_detail(request, pk):
-    items = (
-        permissions.items_visible_to(request.user)
-        .select_related("channel__platform", "registered_by")
-        .prefetch_related(
-            Prefetch("versions", queryset=ItemVersion.objects.order_by("number")),
-            Prefetch("events", queryset=ItemEvent.objects.select_related("actor")),
-        )
-    )
-    item = get_object_or_404(items, pk=pk)
-    versions = list(item.versions.all())
-    for version in versions:
-        version.links = attachment_links(version.attachments)
-    return render(
-        request,
-        "moderation/item_detail.html",
-        {"item": item, "versions": versions, "events": list(item.events.all())},
     )

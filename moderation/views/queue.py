@@ -1,0 +1,156 @@
+"""The moderation queue, the substitute's list and bulk removal."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from channels.models import Channel
+from core import roles
+from moderation import permissions, selectors, services
+from moderation.forms import BulkRemoveForm, QueueFilterForm
+from moderation.models import Absence, Item
+
+PAGE_SIZE = 50
+
+
+def _filter_channels(channel_ids):
+    """The channel filter's choices: the user's channels; for communicators those with
+    open items (every channel would be thousands of options)."""
+    if channel_ids is None:
+        return (
+            Channel.objects.filter(pk__in=Item.objects.open().values("channel_id"))
+            .select_related("platform")
+            .order_by("display_name", "pk")
+        )
+    return (
+        Channel.objects.filter(pk__in=channel_ids)
+        .select_related("platform")
+        .order_by("display_name", "pk")
+    )
+
+
+def _queue_page(request, *, items, channel_ids, bulk_form=None, template, extra=None, status=200):
+    form = QueueFilterForm(
+        request.GET or None,
+        channels=_filter_channels(channel_ids),
+    )
+    filters = form.filters()
+    page = Paginator(selectors.queue_items(items, **filters), PAGE_SIZE).get_page(
+        request.GET.get("sida")
+    )
+    query = request.GET.copy()
+    query.pop("sida", None)
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "bulk_form": bulk_form or BulkRemoveForm(prefix="bulk"),
+        "is_communicator": roles.is_communicator(request.user),
+        "now": timezone.now(),
+        **(extra or {}),
+    }
+    return render(request, template, context, status=status)
+
+
+def _queue(request, *, bulk_form=None, status=200):
+    items, channel_ids = permissions.queue_scope(request.user)
+    if channel_ids is not None and not channel_ids:
+        return render(request, "moderation/queue.html", {"not_a_handler": True})
+    extra = {}
+    if channel_ids is None:  # a communicator: also the channels that have nobody
+        extra["unattended"] = list(selectors.unattended_channels())
+    return _queue_page(
+        request,
+        items=items,
+        channel_ids=channel_ids,
+        bulk_form=bulk_form,
+        template="moderation/queue.html",
+        extra=extra,
+        status=status,
+    )
+
+
+@login_required
+def queue(request):
+    return _queue(request)
+
+
+@login_required
+def substitute_queue(request):
+    """Mina ersättarärenden: the items of the absent handlers one substitutes for."""
+    user = request.user
+    covered = selectors.absent_user_ids_covered_by(user)
+    channel_ids = selectors.substitute_channel_ids(user)
+    absences = (
+        Absence.objects.covering()
+        .filter(user_id__in=covered)
+        .select_related("user", "substitute")
+        .order_by("ends_at", "pk")
+    )
+    return _queue_page(
+        request,
+        items=Item.objects.in_channels(channel_ids),
+        channel_ids=channel_ids,
+        template="moderation/substitute_queue.html",
+        extra={"absences": list(absences)},
+    )
+
+
+@login_required
+@require_POST
+def bulk_remove(request):
+    form = BulkRemoveForm(request.POST, prefix="bulk")
+    selection = BulkRemoveForm.selection(request.POST.getlist("item"))
+    if not selection:
+        form.is_valid()
+        form.add_error(None, _("Tick the items to remove in the list."))
+        return _queue(request, bulk_form=form, status=400)
+    if not form.is_valid():
+        return _queue(request, bulk_form=form, status=400)
+    data = form.cleaned_data
+    # What the user may not see is reported like what does not exist.
+    ids = [item_id for item_id, _version in selection]
+    actionable = set(
+        permissions.items_actionable_by(request.user)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+    unknown = [item_id for item_id in ids if item_id not in actionable]
+    try:
+        result = services.items_remove_bulk(
+            selection=[pair for pair in selection if pair[0] in actionable],
+            actor=request.user,
+            action=data["action"],
+            rules=list(data["rules"]),
+            message=data["message"],
+            reported_to_police=data["reported_to_police"],
+            note=data["note"],
+        )
+    except ValidationError as error:
+        form.add_error(None, error.messages)
+        return _queue(request, bulk_form=form, status=400)
+    for item_id in unknown:
+        messages.error(request, _("Item #%(id)s was not found.") % {"id": item_id})
+    if result.removed:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d item is archived and removed.",
+                "%(count)d items are archived and removed.",
+                len(result.removed),
+            )
+            % {"count": len(result.removed)},
+        )
+    for item_id, reason in result.refused:
+        messages.error(
+            request,
+            _("Item #%(id)s was not removed: %(reason)s") % {"id": item_id, "reason": reason},
+        )
+    return redirect("moderation:queue")
