@@ -64,6 +64,13 @@ def test_public_pages_are_accessible_in_swedish(new_page, live_server, axe, regi
 
 def test_public_pages_are_accessible_in_english(new_page, live_server, axe, register):
     page = new_page(locale="en-US")
+    # The pages stay Swedish for an English browser until English is chosen.
+    page.goto(live_server.url + "/kanaler/")
+    assert page.locator("html").get_attribute("lang") == "sv"
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    page.context.add_cookies(
+        [{"name": "django_language", "value": "en", "domain": host, "path": "/"}]
+    )
 
     for path, text in public_pages(register):
         check_page(page, axe, live_server.url + path, text)

@@ -314,10 +314,10 @@ def test_detail_and_list_revalidate_after_publish_and_close(client, register, co
 def test_etag_depends_on_the_language_and_the_query(client, register):
     client.get(LIST)
     swedish = client.get(LIST)["ETag"]
-    english = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en")["ETag"]
+    client.cookies["django_language"] = "en"
+    english = client.get(LIST)["ETag"]
     searched = client.get(LIST, {"q": "bibliotek"})["ETag"]
 
     assert len({swedish, english, searched}) == 3
-    assert client.get(LIST, HTTP_ACCEPT_LANGUAGE="en", HTTP_IF_NONE_MATCH=swedish).status_code == (
-        200
-    )
+    in_english = client.get(LIST, HTTP_IF_NONE_MATCH=swedish)
+    assert in_english.status_code == 200

@@ -31,6 +31,13 @@ def test_pages_load_nothing_from_other_hosts(client):
 
 
 @pytest.mark.django_db
+def test_pages_are_swedish_for_an_english_browser_until_english_is_chosen(client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="sv">' in html
+    assert "Hoppa till innehållet" in html
+
+
+@pytest.mark.django_db
 def test_language_switch_to_english(client):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, follow=True)
     html = response.content.decode()
