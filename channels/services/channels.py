@@ -385,11 +385,18 @@ def _archive_final_summary(channel, *, actor):
 
 
 @transaction.atomic
-def channel_confirm_review(*, channel: Channel, actor, comment: str = "") -> Channel:
-    """The annual review: the channel is still in use and its details are right."""
+def channel_confirm_review(
+    *, channel: Channel, actor, comment: str = "", expected_version=None
+) -> Channel:
+    """The annual review: the channel is still in use and its details are right.
+
+    A person confirming what their page showed passes its version: the
+    confirmation is refused when the details changed after the page was loaded.
+    """
     from channels.permissions import user_can_confirm_review
 
     channel = lock(Channel, channel.pk)
+    check_version(channel, expected_version)
     if channel.status != S.PUBLISHED:
         raise TransitionNotAllowed(_("Only a published channel is reviewed."))
     if not user_can_confirm_review(actor, channel):
@@ -434,17 +441,3 @@ def channel_match_handlers(*, channel: Channel, actor) -> Channel:
     for user in handlers_matching_contacts(list(channel.contacts.all())):
         wanted.setdefault(user.pk, user)
     return channel_set_handlers(channel=channel, actor=actor, handlers=list(wanted.values()))
-
-
-@transaction.atomic
-def channel_confirm_review_of_version(
-    *, channel: Channel, actor, expected_version, comment: str = ""
-) -> Channel:
-    """`channel_confirm_review` for a user confirming the details they were shown.
-
-    The confirmation says the details are right, so it is refused when the
-    details changed after the user's page was loaded.
-    """
-    channel = lock(Channel, channel.pk)
-    check_version(channel, expected_version)
-    return channel_confirm_review(channel=channel, actor=actor, comment=comment)

@@ -373,7 +373,7 @@ def staff_channel_confirm_review(request, pk):
         form_class=ConfirmReviewForm,
         form_key="review_form",
         allowed=permissions.user_can_confirm_review,
-        run=lambda channel, data: services.channel_confirm_review_of_version(
+        run=lambda channel, data: services.channel_confirm_review(
             channel=channel,
             actor=request.user,
             comment=data["comment"],

@@ -13,7 +13,6 @@ from channels.selectors import channels_due_for_review, review_period
 from channels.services.channels import (
     channel_close,
     channel_confirm_review,
-    channel_confirm_review_of_version,
     channel_match_handlers,
     channel_set_handlers,
     channel_unpublish,
@@ -205,7 +204,7 @@ def test_a_stale_confirmation_is_refused(make_channel, communicator, employee):
     before = Channel.objects.get(pk=channel.pk).last_confirmed_at
 
     with pytest.raises(StaleVersion):
-        channel_confirm_review_of_version(channel=channel, actor=employee, expected_version=seen)
+        channel_confirm_review(channel=channel, actor=employee, expected_version=seen)
 
     assert Channel.objects.get(pk=channel.pk).last_confirmed_at == before
     assert not channel.events.filter(kind=ChannelEvent.Kind.CONFIRMED).exists()
@@ -214,7 +213,7 @@ def test_a_stale_confirmation_is_refused(make_channel, communicator, employee):
 def test_a_confirmation_of_the_current_version(make_channel, employee):
     channel = make_channel()
 
-    channel_confirm_review_of_version(
+    channel_confirm_review(
         channel=channel, actor=employee, expected_version=channel.version, comment="Stämmer"
     )
 
