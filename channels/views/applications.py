@@ -101,10 +101,10 @@ def application_edit(request, pk):
     )
 
 
-@login_required
-def application_detail(request, pk):
-    application = get_object_or_404(
-        permissions.applications_visible_to(request.user)
+def _application_for_page(user, pk):
+    """The application with everything its page shows, if the user may see it."""
+    return get_object_or_404(
+        permissions.applications_visible_to(user)
         .with_related()
         .prefetch_related(
             "contacts",
@@ -112,8 +112,9 @@ def application_detail(request, pk):
         ),
         pk=pk,
     )
-    can_decide = permissions.user_can_decide_application(request.user, application)
-    decision_form = DecisionForm(initial={"version": application.version}) if can_decide else None
+
+
+def _render_detail(request, application, decision_form, status=200):
     return render(
         request,
         "channels/applications/detail.html",
@@ -126,7 +127,16 @@ def application_detail(request, pk):
             and not application.registered_at,
             "deciders": permissions.deciding_managers(application.unit),
         },
+        status=status,
     )
+
+
+@login_required
+def application_detail(request, pk):
+    application = _application_for_page(request.user, pk)
+    can_decide = permissions.user_can_decide_application(request.user, application)
+    decision_form = DecisionForm(initial={"version": application.version}) if can_decide else None
+    return _render_detail(request, application, decision_form)
 
 
 @login_required
@@ -218,26 +228,8 @@ def application_decide(request, pk):
         else:
             return redirect("channels:application_decide_list")
     # Show the form again with its errors next to the fields.
-    application = (
-        ChannelApplication.objects.with_related()
-        .prefetch_related(
-            "contacts",
-            Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor")),
-        )
-        .get(pk=application.pk)
-    )
-    return render(
-        request,
-        "channels/applications/detail.html",
-        {
-            "application": application,
-            "decision_form": form,
-            "can_edit": False,
-            "can_register": False,
-            "deciders": permissions.deciding_managers(application.unit),
-        },
-        status=400,
-    )
+    application = _application_for_page(request.user, application.pk)
+    return _render_detail(request, application, form, status=400)
 
 
 @login_required
