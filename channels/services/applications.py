@@ -26,6 +26,7 @@ from channels.models import (
 )
 from channels.permissions import user_can_decide_application
 from channels.services.common import check_transition, check_version, lock, on_commit_delay
+from core.audit import changes_between
 from core.exceptions import NotPermitted
 
 S = ApplicationStatus
@@ -112,10 +113,6 @@ def _snapshot(application, contacts=None):
             {"role": c.role, "name": c.name, "phone": c.phone, "email": c.email} for c in contacts
         ]
     return data
-
-
-def _diff(old, new):
-    return {key: [old.get(key), value] for key, value in new.items() if old.get(key) != value}
 
 
 def _record(application, *, actor, kind, from_status="", comment="", changes=None):
@@ -218,7 +215,7 @@ def application_update(
     application.version += 1
     _save_checked(application)
     _save_contacts(application, contacts)
-    changes = _diff(before, _snapshot(application, contacts))
+    changes = changes_between(before, _snapshot(application, contacts))
     _record(application, actor=actor, kind=ApplicationEvent.Kind.EDITED, changes=changes)
     if submit:
         application = application_submit(

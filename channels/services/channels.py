@@ -25,6 +25,7 @@ from channels.models import (
     ChannelStatus,
 )
 from channels.services.common import check_transition, check_version, lock, on_commit_delay
+from core.audit import changes_between
 from core.exceptions import NotPermitted, TransitionNotAllowed
 
 S = ChannelStatus
@@ -199,7 +200,7 @@ def channel_update(*, channel: Channel, actor, data: dict, expected_version) -> 
         if field in data:
             setattr(channel, field, data[field])
     after = {field: _value(channel, field) for field in EDITABLE_FIELDS}
-    changes = {f: [before[f], after[f]] for f in EDITABLE_FIELDS if before[f] != after[f]}
+    changes = changes_between(before, after)
     if not changes:
         return channel
     channel.version += 1

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from channels.models import PoliticalLink
 from channels.models.political import PoliticalLinkEvent
 from channels.permissions import user_can_manage_political_links
+from core.audit import changes_between
 from core.exceptions import NotPermitted
 
 FIELDS = ("party", "person", "body", "url", "is_active")
@@ -54,9 +55,7 @@ def political_link_update(*, link: PoliticalLink, actor, data: dict) -> Politica
         if field in data:
             setattr(link, field, data[field])
     after = _snapshot(link)
-    changes = {
-        field: [before[field], after[field]] for field in FIELDS if before[field] != after[field]
-    }
+    changes = changes_between(before, after)
     if not changes:
         return link
     link.full_clean()
