@@ -5,7 +5,9 @@ reach the archive; for everyone else every archive page answers 404, exactly
 like a page that does not exist. The roles hold these as model permissions
 (core.roles): ``archive.search_record`` to search and view records,
 ``archive.manage_archive`` for requests, annotations, holds, disposal and
-exports.
+exports. A superuser passes these checks as everywhere in Django: they see every
+record in the admin anyway, and the access log records their reads like anyone
+else's.
 """
 
 from archive.models import DisposalRun, DisposalRunStatus, Export, PublicRecordRequest, Record
