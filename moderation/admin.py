@@ -79,6 +79,9 @@ class DeliveryAdmin(_ReadOnlyAdmin):
     readonly_fields = fields
     actions = ["parse_again"]
 
+    class Media:
+        css = {"all": ["moderation/admin.css"]}
+
     def get_queryset(self, request):
         # The list shows no body; the change page loads it.
         queryset = super().get_queryset(request)
@@ -88,7 +91,7 @@ class DeliveryAdmin(_ReadOnlyAdmin):
 
     @admin.display(description=_("body"))
     def body_decoded(self, obj):
-        return format_html('<pre style="white-space: pre-wrap">{}</pre>', obj.body_text())
+        return format_html('<pre class="delivery-body">{}</pre>', obj.body_text())
 
     @admin.action(description=_("Parse the selected deliveries again"))
     def parse_again(self, request, queryset):
