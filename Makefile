@@ -9,7 +9,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint messages bench clean
+.PHONY: run test lint audit messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ test: $(STAMP_DEV)
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Known vulnerabilities in every installed package (runtime, test and their
+# dependencies), from PyPI's advisory data. --strict fails when a package
+# cannot be looked up, so "no known vulnerabilities" is never said unchecked.
+audit: $(STAMP_DEV)
+	$(BIN)/pip-audit --strict --progress-spinner off
 
 # Update the Swedish catalogue after changing UI strings (needs GNU gettext),
 # then translate the new entries in locale/sv/LC_MESSAGES/django.po.
