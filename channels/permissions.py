@@ -29,6 +29,35 @@ def deciding_managers(unit):
     return list(decider.managers.filter(is_active=True)) if decider else []
 
 
+def deciding_manager_ids(unit_ids) -> dict[int, list[int]]:
+    """{unit id: ids of its active deciding managers} for many units, in two queries.
+
+    The same rule as `deciding_unit`: the nearest unit, itself or an ancestor, with
+    any manager at all decides, and only its active managers are asked.
+    """
+    if not unit_ids:
+        return {}
+    parent_of = dict(Unit.objects.values_list("id", "parent_id"))
+    managers_of = {}
+    active_of = {}
+    for unit_id, user_id, is_active in Unit.managers.through.objects.values_list(
+        "unit_id", "user_id", "user__is_active"
+    ):
+        managers_of.setdefault(unit_id, [])
+        active_of.setdefault(unit_id, [])
+        managers_of[unit_id].append(user_id)
+        if is_active:
+            active_of[unit_id].append(user_id)
+    result = {}
+    for unit_id in unit_ids:
+        current, seen = unit_id, set()
+        while current is not None and current not in seen and current not in managers_of:
+            seen.add(current)
+            current = parent_of.get(current)
+        result[unit_id] = sorted(active_of.get(current, [])) if current in managers_of else []
+    return result
+
+
 def unit_ids_decided_by(user) -> set[int]:
     """Units whose applications this user decides, computed in two queries.
 

@@ -40,7 +40,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from channels.models import Channel
-from channels.permissions import deciding_managers
+from channels.permissions import deciding_manager_ids
 from channels.selectors import review_period
 from moderation.models import ReminderEmail, ReviewReminder, ReviewStep
 from moderation.reminders import dispatch_claims, handler_ids_by_channel
@@ -139,14 +139,13 @@ def _claim_batch(*, step: str, run: uuid.UUID, now: datetime) -> int:
 def review_recipients(rows) -> dict[int, list]:
     """{user id: [ReviewReminder, …]}: handlers for notice and due, managers after that."""
     handlers = handler_ids_by_channel({row.channel_id for row in rows})
-    managers_of_unit = {}
+    managers_of_unit = deciding_manager_ids(
+        {row.channel.unit_id for row in rows if row.step == ReviewStep.MANAGERS}
+    )
     by_user = defaultdict(list)
     for row in rows:
         if row.step == ReviewStep.MANAGERS:
-            unit_id = row.channel.unit_id
-            if unit_id not in managers_of_unit:
-                managers_of_unit[unit_id] = [u.pk for u in deciding_managers(row.channel.unit)]
-            users = managers_of_unit[unit_id]
+            users = managers_of_unit[row.channel.unit_id]
         else:
             users = handlers.get(row.channel_id, [])
         for user_id in users:

@@ -12,9 +12,15 @@ import pytest
 import time_machine
 from django.core import mail
 
+from channels.permissions import deciding_manager_ids, deciding_managers
 from channels.services.channels import channel_confirm_review
 from moderation.models import ReminderEmail, ReviewReminder, ReviewStep
-from moderation.review_reminders import channels_not_reviewed, review_reminders_sweep
+from moderation.review_reminders import (
+    channels_not_reviewed,
+    review_recipients,
+    review_reminders_sweep,
+)
+from tests.factories import UnitFactory, UserFactory
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -181,3 +187,40 @@ def test_the_period_is_configurable(channel, review, settings, employee):
     assert mail.outbox == []
     review(PUBLISHED + timedelta(days=171))
     assert recipients() == [employee.email]
+
+
+def test_deciding_manager_ids_follow_the_same_rule_as_deciding_managers(unit, manager):
+    retired = UserFactory(username="pensionar", is_active=False)
+    child = UnitFactory(name="Filialen", slug="filialen", parent=unit)  # no managers
+    grandchild = UnitFactory(name="Bokbussen", slug="bokbussen", parent=child)
+    inactive_only = UnitFactory(name="Arkivet", slug="arkivet", parent=unit, managers=[retired])
+    orphan = UnitFactory(name="Fristående", slug="fristaende")  # nobody decides
+
+    units = [unit, child, grandchild, inactive_only, orphan]
+    by_id = deciding_manager_ids({u.pk for u in units})
+
+    assert by_id == {u.pk: [m.pk for m in deciding_managers(u)] for u in units}
+    assert by_id[grandchild.pk] == [manager.pk]
+    assert by_id[inactive_only.pk] == []  # its own (inactive) manager decides, not the parent's
+    assert by_id[orphan.pk] == []
+
+
+@pytest.mark.parametrize("units", [1, 5])
+def test_the_managers_step_finds_managers_in_a_fixed_number_of_queries(
+    units, unit, manager, make_channel, django_assert_max_num_queries
+):
+    # Units first: the manager caches which units they decide for.
+    children = [
+        UnitFactory(name=f"Enhet {n}", slug=f"enhet-{n}", parent=unit) for n in range(units)
+    ]
+    channels = [make_channel(unit=child) for child in children]
+    rows = [
+        ReviewReminder(channel=channel, step=ReviewStep.MANAGERS, period_start=PUBLISHED)
+        for channel in channels
+    ]
+    # One query for the channels' handlers, two for the unit tree and its managers,
+    # however many units the rows span.
+    with django_assert_max_num_queries(3):
+        by_user = review_recipients(rows)
+
+    assert by_user == {manager.pk: rows}
