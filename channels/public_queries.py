@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Subquery
 from django.utils import timezone
 
 from channels.addresses import detect_platform, normalize
@@ -77,15 +77,40 @@ def register_version() -> str:
 
     Every public change (publish, edit of public details, unpublish, close)
     writes a public ChannelEvent, so the newest one dates the register; the
-    number of published channels also catches a row deleted in the admin.
-    Two indexed queries: (public, -created_at) and (status, display_name).
+    number of published channels also catches a row deleted in the admin, and
+    the newest unit and platform changes catch renames made in the admin, which
+    write no channel event. One query of indexed aggregates over small tables.
     """
-    last = ChannelEvent.objects.filter(public=True).aggregate(
-        last_pk=Max("pk"), last_at=Max("created_at")
+    # The other tables' values are scalar subqueries; wrapping each in Max()
+    # (of one value) lets them ride in the same aggregate query.
+    published = (
+        Channel.objects.published()
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
     )
-    count = Channel.objects.published().count()
-    last_at = last["last_at"].isoformat() if last["last_at"] else "-"
-    return f"{last['last_pk']}:{last_at}:{count}"
+    last = ChannelEvent.objects.filter(public=True).aggregate(
+        last_pk=Max("pk"),
+        last_at=Max("created_at"),
+        count=Max(Subquery(published)),
+        units_at=Max(Subquery(_newest(Unit))),
+        platforms_at=Max(Subquery(_newest(Platform))),
+    )
+    return ":".join(
+        value.isoformat() if hasattr(value, "isoformat") else str(value)
+        for value in (
+            last["last_pk"],
+            last["last_at"],
+            last["count"],
+            last["units_at"],
+            last["platforms_at"],
+        )
+    )
+
+
+def _newest(model):
+    return model.objects.order_by("-updated_at").values("updated_at")[:1]
 
 
 def political_links_version() -> str:

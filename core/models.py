@@ -30,6 +30,8 @@ class Unit(models.Model):
         related_name="managed_units",
         help_text=_("The nearest managers (verksamhetschef, enhetschef) of the unit."),
     )
+    # The public register shows unit names: a rename must change its ETag.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = UnitQuerySet.as_manager()
 

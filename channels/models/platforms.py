@@ -25,6 +25,8 @@ class Platform(models.Model):
         _("kind"), max_length=20, choices=PlatformKind.choices, default=PlatformKind.OTHER
     )
     position = models.PositiveSmallIntegerField(_("position"), default=100)
+    # The public register shows platform names: a rename must change its ETag.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("platform")
