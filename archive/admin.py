@@ -9,6 +9,7 @@ from archive.models import (
     DisposalLogEntry,
     DisposalRun,
     Export,
+    ItemDisposalLogEntry,
     LegalHold,
     PublicRecordRequest,
     Record,
@@ -63,6 +64,8 @@ class RecordAdmin(ReadOnlyAdmin):
 
 @admin.register(RetentionRule)
 class RetentionRuleAdmin(admin.ModelAdmin):
+    """One rule per record type, and one ("item") for items that never became records."""
+
     list_display = [
         "record_type",
         "keep_permanently",
@@ -92,7 +95,17 @@ class LegalHoldAdmin(ReadOnlyAdmin):
 
 @admin.register(DisposalRun)
 class DisposalRunAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "status", "as_of", "candidate_count", "disposed_count", "proposed_at"]
+    list_display = [
+        "pk",
+        "status",
+        "as_of",
+        "candidate_count",
+        "disposed_count",
+        "item_candidate_count",
+        "items_disposed_count",
+        "deliveries_deleted_count",
+        "proposed_at",
+    ]
     list_filter = ["status"]
 
 
@@ -100,6 +113,16 @@ class DisposalRunAdmin(ReadOnlyAdmin):
 class DisposalLogEntryAdmin(ReadOnlyAdmin):
     list_display = ["sequence", "record_id", "record_type", "channel_name", "disposed_at"]
     list_filter = ["record_type"]
+    show_full_result_count = False
+
+
+@admin.register(ItemDisposalLogEntry)
+class ItemDisposalLogEntryAdmin(ReadOnlyAdmin):
+    """Disposed moderation items: ids, kinds, dates and a SHA-256, never their content."""
+
+    list_display = ["item_id", "kind", "state", "channel_name", "decision_number", "disposed_at"]
+    list_filter = ["kind", "state"]
+    search_fields = ["=item_id", "=content_sha256"]
     show_full_result_count = False
 
 

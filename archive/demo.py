@@ -10,16 +10,18 @@ import datetime
 
 from django.utils import timezone
 
-from archive.models import Record, RecordType, RetentionEvent, RetentionRule
+from archive.models import Record, RecordType, RetentionEvent, RetentionRule, RetentionSubject
 from archive.services.records import record_create
 from channels.models import Channel, ChannelStatus
 
-# record type, keep permanently, years, counted from
+# record type (or "item"), keep permanently, years, counted from
 EXAMPLE_RULES = [
-    (RecordType.REMOVED, False, 2, RetentionEvent.END_OF_YEAR_RECEIVED),
-    (RecordType.REGISTERED, True, None, ""),
-    (RecordType.DIRECT_MESSAGE, False, 2, RetentionEvent.END_OF_YEAR_RECEIVED),
-    (RecordType.CHANNEL_CLOSED, True, None, ""),
+    (RetentionSubject.REMOVED, False, 2, RetentionEvent.END_OF_YEAR_RECEIVED),
+    (RetentionSubject.REGISTERED, True, None, ""),
+    (RetentionSubject.DIRECT_MESSAGE, False, 2, RetentionEvent.END_OF_YEAR_RECEIVED),
+    (RetentionSubject.CHANNEL_CLOSED, True, None, ""),
+    # Answered and routine comments that never became records.
+    (RetentionSubject.ITEM, False, 1, RetentionEvent.END_OF_YEAR_ACTED),
 ]
 
 DEMO_RECORDS = [

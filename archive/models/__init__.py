@@ -20,10 +20,13 @@ from archive.models.retention import (
     DisposalLogEntry,
     DisposalRun,
     DisposalRunStatus,
+    ItemDisposalCandidate,
+    ItemDisposalLogEntry,
     LegalHold,
     RecordImmutableLog,
     RetentionEvent,
     RetentionRule,
+    RetentionSubject,
 )
 
 __all__ = [
@@ -37,6 +40,8 @@ __all__ = [
     "DisposalRunStatus",
     "Export",
     "ExportStatus",
+    "ItemDisposalCandidate",
+    "ItemDisposalLogEntry",
     "LegalHold",
     "Mask",
     "PublicRecordRequest",
@@ -51,5 +56,6 @@ __all__ = [
     "RequestStatus",
     "RetentionEvent",
     "RetentionRule",
+    "RetentionSubject",
     "VerificationRun",
 ]

@@ -6,6 +6,12 @@ signed off is exactly what may go; execution disposes only of the candidates
 that are still due and not held. Each disposed record leaves a
 `DisposalLogEntry` holding what the hash chain needs (sequence, hash,
 previous hash), and log entries are never deleted.
+
+Moderation items that never became a record (answered or routine comments)
+have a rule of their own (`RetentionSubject.ITEM`) in the same table, and the
+same run lists them (`ItemDisposalCandidate`) and disposes of them, leaving
+an `ItemDisposalLogEntry` each: ids, kind, state, dates and a SHA-256 of the
+content, never the content or the sender (see archive.services.item_disposal).
 """
 
 import datetime
@@ -17,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from archive.models.records import RecordType
+from moderation.models.items import ItemKind, ItemSource, ItemState
 
 
 class RetentionEvent(models.TextChoices):
@@ -26,11 +33,22 @@ class RetentionEvent(models.TextChoices):
     ACTED = "acted", _("When the item was acted on")
 
 
+class RetentionSubject(models.TextChoices):
+    """What a rule is about: one record type, or the moderation items that became no record."""
+
+    REMOVED = RecordType.REMOVED.value, RecordType.REMOVED.label
+    REGISTERED = RecordType.REGISTERED.value, RecordType.REGISTERED.label
+    DIRECT_MESSAGE = RecordType.DIRECT_MESSAGE.value, RecordType.DIRECT_MESSAGE.label
+    CHANNEL_CLOSED = RecordType.CHANNEL_CLOSED.value, RecordType.CHANNEL_CLOSED.label
+    # Not a record type: no Record ever has it, so records_due never matches it.
+    ITEM = "item", _("Item that never became a record (answered or routine)")
+
+
 class RetentionRule(models.Model):
-    """What the records management plan says about one record type."""
+    """What the records management plan says about one record type (or about items)."""
 
     record_type = models.CharField(
-        _("record type"), max_length=20, choices=RecordType.choices, unique=True
+        _("record type"), max_length=20, choices=RetentionSubject.choices, unique=True
     )
     keep_permanently = models.BooleanField(_("keep permanently (bevaras)"), default=False)
     years = models.PositiveSmallIntegerField(_("dispose of after (years)"), null=True, blank=True)
@@ -179,6 +197,13 @@ class DisposalRun(models.Model):
     as_of = models.DateField(_("due on"))
     candidate_count = models.PositiveIntegerField(_("records proposed"), default=0)
     disposed_count = models.PositiveIntegerField(_("records disposed of"), default=0)
+    # Moderation items that never became records (see ItemDisposalCandidate).
+    item_candidate_count = models.PositiveIntegerField(_("items proposed"), default=0)
+    items_disposed_count = models.PositiveIntegerField(_("items disposed of"), default=0)
+    # Raw webhook deliveries deleted because no remaining item derives from them.
+    deliveries_deleted_count = models.PositiveIntegerField(
+        _("webhook deliveries deleted"), default=0
+    )
     # A null user means the scheduler.
     proposed_at = models.DateTimeField(_("proposed"), auto_now_add=True)
     proposed_by = models.ForeignKey(
@@ -301,6 +326,71 @@ class DisposalLogEntry(models.Model):
 
     def __str__(self):
         return f"#{self.sequence} ({self.record_id})"
+
+    def delete(self, *args, **kwargs):
+        raise RecordImmutableLog("The disposal log is kept permanently.")
+
+
+class ItemDisposalCandidate(models.Model):
+    """A moderation item that a proposed run would dispose of (a plain id: the item may go)."""
+
+    run = models.ForeignKey(DisposalRun, on_delete=models.CASCADE, related_name="item_candidates")
+    item_id = models.BigIntegerField()
+    rule = models.ForeignKey(RetentionRule, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("item disposal candidate")
+        verbose_name_plural = _("item disposal candidates")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "item_id"], name="one_item_candidate_per_run"),
+        ]
+
+    def __str__(self):
+        return f"{self.run_id}/item {self.item_id}"
+
+
+class ItemDisposalLogEntry(models.Model):
+    """The permanent trace of one disposed moderation item.
+
+    Holds no personal data: no text, no sender, no reply, no names of the
+    people who handled it. `content_sha256` proves what was disposed of to
+    anyone who still holds a copy, without keeping the copy here.
+    """
+
+    run = models.ForeignKey(DisposalRun, on_delete=models.PROTECT, related_name="item_log_entries")
+    item_id = models.BigIntegerField(_("item"), unique=True)
+    channel_id = models.BigIntegerField(_("channel"))
+    channel_name = models.CharField(_("channel name"), max_length=300)
+    unit_name = models.CharField(_("unit"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=ItemKind.choices)
+    state = models.CharField(_("state"), max_length=20, choices=ItemState.choices)
+    source = models.CharField(_("arrived through"), max_length=20, choices=ItemSource.choices)
+    received_at = models.DateTimeField(_("received"))
+    acted_at = models.DateTimeField(_("acted on"), null=True, blank=True)
+    version_count = models.PositiveIntegerField(_("versions"))
+    content_sha256 = models.CharField(_("SHA-256 of the content"), max_length=64)
+    rule_id = models.BigIntegerField(_("retention rule"))
+    rule_summary = models.CharField(_("rule"), max_length=300)
+    decision_number = models.CharField(_("decision number"), max_length=100)
+    decision_date = models.DateField(_("decision date"))
+    disposed_at = models.DateTimeField(_("disposed of"), db_index=True)
+    # Null: the scheduler ran it.
+    disposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("disposed of by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("item disposal log entry")
+        verbose_name_plural = _("item disposal log")
+        ordering = ["item_id"]
+
+    def __str__(self):
+        return f"item {self.item_id}"
 
     def delete(self, *args, **kwargs):
         raise RecordImmutableLog("The disposal log is kept permanently.")

@@ -23,6 +23,12 @@ disposed of and logged; executing it again continues with what is left.
 The log entry keeps the record's sequence number, hash and previous hash, so
 `archive.services.verification` can step over a disposed record and the chain still
 verifies.
+
+The same run also covers moderation items that never became records (their
+own rule, `RetentionSubject.ITEM`): proposing lists them too, the sign-off
+covers both, and executing disposes of the records first, then the items and
+the raw webhook deliveries nothing derives from any more. That part lives in
+`archive.services.item_disposal`; this module only calls it at those points.
 """
 
 import logging
@@ -42,6 +48,7 @@ from archive.models import (
     Record,
 )
 from archive.selectors import active_holds, records_due
+from archive.services import item_disposal
 from archive.services.audit import audit
 from core.exceptions import NotPermitted, ServiceError, TransitionNotAllowed
 
@@ -146,7 +153,9 @@ def disposal_run_propose(*, actor=None, today=None, comment: str = "") -> Dispos
         last = batch[-1][0]
         logger.info("Disposal run %s: %s records proposed so far", run.pk, count)
     run.candidate_count = count
-    run.save(update_fields=["candidate_count"])
+    # Moderation items that never became records: listed in the same run.
+    run.item_candidate_count = item_disposal.items_propose(run, today)
+    run.save(update_fields=["candidate_count", "item_candidate_count"])
     return run
 
 
@@ -255,6 +264,9 @@ def disposal_run_execute(*, run: DisposalRun, actor=None) -> DisposalRun:
             disposed,
             total,
         )
+    # Then the items that never became records, and the spent webhook deliveries.
+    item_disposal.items_execute(run, actor, today)
+    item_disposal.spent_deliveries_delete(run, today)
     with transaction.atomic():
         run = _locked(run)
         if run.status == DisposalRunStatus.APPROVED:
@@ -266,7 +278,11 @@ def disposal_run_execute(*, run: DisposalRun, actor=None) -> DisposalRun:
                 actor=actor,
                 event="disposal_run_executed",
                 target=run,
-                changes={"disposed": run.disposed_count},
+                changes={
+                    "disposed": run.disposed_count,
+                    "items_disposed": run.items_disposed_count,
+                    "deliveries_deleted": run.deliveries_deleted_count,
+                },
             )
     return run
 
@@ -282,7 +298,7 @@ def disposal_scheduled(*, actor=None) -> dict:
     for run in DisposalRun.objects.filter(status=DisposalRunStatus.APPROVED).order_by("pk"):
         result["executed"].append(disposal_run_execute(run=run, actor=actor).pk)
     due, _rules = records_due()
-    if not due.exists():
+    if not due.exists() and not item_disposal.items_due()[0].exists():
         return result
     if settings.ARCHIVE_DISPOSAL_REQUIRES_SIGNOFF:
         if not DisposalRun.objects.filter(status=DisposalRunStatus.PROPOSED).exists():

@@ -10,11 +10,13 @@ from django.views.decorators.http import require_POST
 
 from archive import permissions
 from archive.forms import CommentForm
-from archive.models import DisposalLogEntry, DisposalRunStatus, Record
+from archive.models import DisposalLogEntry, DisposalRunStatus, ItemDisposalLogEntry, Record
 from archive.selectors import records_due
 from archive.services import disposal as services
+from archive.services.item_disposal import items_due
 from archive.views.common import PAGE_SIZE, registrar_required
 from core.exceptions import ServiceError
+from moderation.models import Item
 
 
 @registrar_required
@@ -28,12 +30,16 @@ def disposal_list(request):
     runs = permissions.disposal_runs_visible_to(request.user).select_related(
         "proposed_by", "approved_by", "executed_by"
     )[:20]
+    # Items are counted, not listed: the registrar does not read moderation queues.
+    items, item_rule = items_due()
     return render(
         request,
         "archive/disposal_list.html",
         {
             "page": page,
             "runs": runs,
+            "item_rule": item_rule,
+            "items_due_count": items.count(),
             "form": CommentForm(),
             "requires_signoff": settings.ARCHIVE_DISPOSAL_REQUIRES_SIGNOFF,
         },
@@ -87,6 +93,7 @@ def disposal_detail(request, pk):
         {
             "run": run,
             "page": page,
+            "item_page": _item_page(request, run),
             "is_log": candidates is None,
             "can_sign_off": permissions.user_can_sign_off(request.user, run)
             or (
@@ -96,6 +103,30 @@ def disposal_detail(request, pk):
             "form": CommentForm(),
         },
     )
+
+
+ITEM_PAGE_PARAMETER = "inlagg"
+
+
+def _item_page(request, run):
+    """The run's items: candidates before execution, the log after; no content either way.
+
+    The registrar sees ids, kinds, states, channels and dates only: items'
+    text and senders are for the channel's handlers, not for the archive.
+    """
+    if run.status == DisposalRunStatus.EXECUTED:
+        rows = run.item_log_entries.select_related("disposed_by").order_by("item_id")
+    else:
+        rows = run.item_candidates.select_related("rule").order_by("item_id")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get(ITEM_PAGE_PARAMETER))
+    if run.status != DisposalRunStatus.EXECUTED:
+        existing = Item.objects.filter(
+            pk__in=[candidate.item_id for candidate in page.object_list]
+        ).select_related("channel", "channel__platform")
+        by_id = {item.pk: item for item in existing}
+        for candidate in page.object_list:
+            candidate.item = by_id.get(candidate.item_id)
+    return page
 
 
 @registrar_required
@@ -121,8 +152,10 @@ def disposal_execute(request, pk):
 
     def queue():
         from archive.tasks import disposal_execute_task
+        from core.queueing import delay_or_log
 
-        disposal_execute_task.delay(run.pk, request.user.pk)
+        # Broker down: logged; the scheduled disposal task executes approved runs.
+        delay_or_log(disposal_execute_task, run.pk, request.user.pk)
 
     transaction.on_commit(queue)
     messages.success(
@@ -153,4 +186,8 @@ def disposal_cancel(request, pk):
 def disposal_log(request):
     entries = DisposalLogEntry.objects.select_related("disposed_by").order_by("-disposed_at", "-pk")
     page = Paginator(entries, 50).get_page(request.GET.get("sida"))
-    return render(request, "archive/disposal_log.html", {"page": page})
+    item_entries = ItemDisposalLogEntry.objects.select_related("disposed_by").order_by(
+        "-disposed_at", "-pk"
+    )
+    item_page = Paginator(item_entries, 50).get_page(request.GET.get(ITEM_PAGE_PARAMETER))
+    return render(request, "archive/disposal_log.html", {"page": page, "item_page": item_page})

@@ -187,6 +187,6 @@ def test_demo_rules_are_examples(make_channel, registrar):
     make_channel()
     demo.seed(units={}, users={"handlaggare": registrar})
     demo.seed(units={}, users={"handlaggare": registrar})  # idempotent
-    assert RetentionRule.objects.count() == 4
+    assert RetentionRule.objects.count() == len(demo.EXAMPLE_RULES) == 5  # 4 types and items
     assert not RetentionRule.objects.filter(is_example=False).exists()
     assert Record.objects.count() == len(demo.DEMO_RECORDS)
