@@ -36,3 +36,11 @@ def application_event_notify_task(event_id: int) -> int:
 @shared_task(**EMAIL_RETRY)
 def channel_event_notify_task(event_id: int) -> int:
     return _send_once(ChannelEvent, event_id, notifications.channel_event_messages)
+
+
+@shared_task(ignore_result=True)
+def renotify_events_task() -> int:
+    """The sweep: e-mails of events that could not be queued (broker down)."""
+    from channels.services.renotify import events_renotify
+
+    return events_renotify()

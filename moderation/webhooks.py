@@ -21,7 +21,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError
+from django.db import DatabaseError, InterfaceError
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -81,7 +81,8 @@ def _receive(request, *, source: str, header: str, verify, secret: str):
         return _error(400, "The body is not JSON.", "invalid_json")
     try:
         delivery, created = services.delivery_store(source=source, body=body, signature=signature)
-    except DatabaseError:
+    except (DatabaseError, InterfaceError):
+        # InterfaceError is not a DatabaseError: a connection closed under us raises it.
         logger.exception("Could not store a %s webhook delivery", source)
         response = _error(503, "Temporarily unavailable; deliver again later.", "unavailable")
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -18,6 +18,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from channels.models import Channel, ChannelStatus
+from core.queueing import delay_or_log
 from moderation.models import ReminderEmail
 from moderation.reminders import communicator_ids, overdue_items
 from moderation.review_reminders import channels_not_reviewed
@@ -85,5 +86,6 @@ def weekly_summary_dispatch(*, now: datetime | None = None) -> int:
             )
         )
         for pk in ids:
-            transaction.on_commit(lambda pk=pk: reminder_email_send_task.delay(pk))
+            # Broker down: logged; `reminder_emails_requeue` queues it again later.
+            transaction.on_commit(lambda pk=pk: delay_or_log(reminder_email_send_task, pk))
     return len(ids)

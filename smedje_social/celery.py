@@ -39,6 +39,12 @@ def declare_schedule(sender, **kwargs):
             "schedule": 60.0,
             "options": {"expires": 60.0},
         },
+        # E-mails of applications and channel closures not queued (broker down) are queued again.
+        "renotify-channel-events": {
+            "task": "channels.tasks.renotify_events_task",
+            "schedule": 300.0,
+            "options": {"expires": 300.0},
+        },
         # Registry copies (diarieföring) still pending or failed are sent again: never lost.
         "resend-registrations": {
             "task": "moderation.tasks.resend_registrations_task",

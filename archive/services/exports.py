@@ -190,8 +190,10 @@ def export_create(*, actor, selection: Selection) -> Export:
 
         def queue():
             from archive.tasks import export_run_task
+            from core.queueing import delay_or_log
 
-            export_run_task.delay(export.pk)
+            # Broker down: logged; the export stays queued (nothing queues it again yet).
+            delay_or_log(export_run_task, export.pk)
 
         transaction.on_commit(queue)
     return export

@@ -26,6 +26,7 @@ from channels.models import (
 )
 from channels.permissions import user_can_decide_application
 from channels.services.common import check_transition, check_version, lock, on_commit_delay
+from channels.services.renotify import NOTIFIED_APPLICATION_KINDS
 from core.audit import changes_between
 from core.exceptions import NotPermitted
 
@@ -127,12 +128,7 @@ def _record(application, *, actor, kind, from_status="", comment="", changes=Non
     )
     from channels.tasks import application_event_notify_task
 
-    if kind in (
-        ApplicationEvent.Kind.SUBMITTED,
-        ApplicationEvent.Kind.APPROVED,
-        ApplicationEvent.Kind.REJECTED,
-        ApplicationEvent.Kind.RETURNED,
-    ):
+    if kind in NOTIFIED_APPLICATION_KINDS:
         on_commit_delay(application_event_notify_task, event.pk)
     return event
 

@@ -31,4 +31,8 @@ def check_transition(table, action, obj):
 
 
 def on_commit_delay(task, *args):
-    transaction.on_commit(lambda: task.delay(*args))
+    # A broker outage must not turn the committed change into an error page: the
+    # failure is logged (core.queueing) and the event stays unnotified.
+    from core.queueing import delay_or_log
+
+    transaction.on_commit(lambda: delay_or_log(task, *args))

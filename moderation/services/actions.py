@@ -40,6 +40,7 @@ from channels.permissions import deciding_managers
 from channels.services.common import lock
 from core import roles
 from core.exceptions import NotPermitted, ServiceError, StaleVersion, TransitionNotAllowed
+from core.queueing import delay_or_log
 from moderation import permissions, selectors
 from moderation.models import (
     HANDLED_STATES,
@@ -160,14 +161,10 @@ def _event(item, kind, actor, *, note="", changes=None) -> ItemEvent:
 
 
 def _delay_notify(event_id: int) -> None:
-    from moderation.services.deliveries import BROKER_ERRORS
     from moderation.tasks import item_event_notify_task
 
-    try:
-        item_event_notify_task.delay(event_id)
-    except BROKER_ERRORS:
-        # The action is done and recorded; only its e-mail is late.
-        logger.warning("Could not queue the e-mail of item event %s", event_id, exc_info=True)
+    # Broker down: the action is done and recorded; only its e-mail is late.
+    delay_or_log(item_event_notify_task, event_id)
 
 
 def _notify_on_commit(event: ItemEvent) -> None:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from channels.services.common import lock
 from core.exceptions import TransitionNotAllowed
+from core.queueing import delay_or_log
 from moderation.models import (
     Item,
     ItemEvent,
@@ -49,19 +50,9 @@ ERROR_MAX_LENGTH = 2000
 
 def _delay_send(registration_id: int) -> bool:
     """Queue the send task; False (logged) when the broker is unreachable: the sweep retries."""
-    from moderation.services.deliveries import BROKER_ERRORS
     from moderation.tasks import registration_send_task
 
-    try:
-        registration_send_task.delay(registration_id)
-    except BROKER_ERRORS:
-        logger.warning(
-            "Could not queue registration %s; the periodic sweep will queue it again.",
-            registration_id,
-            exc_info=True,
-        )
-        return False
-    return True
+    return delay_or_log(registration_send_task, registration_id)
 
 
 def _queue_send(registration_id: int) -> None:

@@ -135,13 +135,17 @@ SESSION_SAVE_EVERY_REQUEST = True
 # one username from one address, that pair is locked out for the cool-off time
 # and sees a Swedish page with status 429 and Retry-After. Another user, or the
 # same user from elsewhere, is unaffected. A successful login clears the count.
-# The address is REMOTE_ADDR: behind a reverse proxy, let the proxy set it.
+# The address is REMOTE_ADDR, or behind proxies X-Forwarded-For (API_NUM_PROXIES).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
+# The same client address as the rate limits and the API (API_NUM_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_address"
+# Usernames cut to the length axes' tables hold (see core.security.login_username).
+AXES_USERNAME_CALLABLE = "core.security.login_username"
 
 # --- Internationalisation -------------------------------------------------
 
@@ -201,7 +205,20 @@ CELERY_DATA_DIR = env.path("CELERY_DATA_DIR", default=str(VAR_DIR / "celery"))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # A task taken by a worker that died (late acknowledgement) is delivered
+        # again after this many seconds; longer than any task runs.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60),
+        # A broker that refuses, hangs or cannot be reached fails a publish
+        # within seconds instead of holding up the request that queues the task.
+        "socket_connect_timeout": env.float("CELERY_BROKER_TIMEOUT", default=2.0),
+        "socket_timeout": env.float("CELERY_BROKER_TIMEOUT", default=2.0),
+    }
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = env.float("CELERY_BROKER_TIMEOUT", default=2.0)
+    CELERY_REDIS_SOCKET_TIMEOUT = env.float("CELERY_BROKER_TIMEOUT", default=2.0)
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+        "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+    }
 else:
     for folder in ("queue", "processed", "results", "control"):
         Path(CELERY_DATA_DIR, folder).mkdir(parents=True, exist_ok=True)
@@ -226,6 +243,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
 CELERY_TASK_TIME_LIMIT = 6 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing while the broker is down: a short connect timeout and two quick
+# retries, then the caller gets the error, logs it and answers anyway; the
+# periodic sweeps queue the work again once the broker is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+# Nothing reads task results (the heartbeat task asks for its own); ignoring them
+# spares each publish a subscription to the result store, which would otherwise
+# retry for about twenty seconds when Redis is down.
+CELERY_TASK_IGNORE_RESULT = True
 
 # How often beat records a heartbeat, and how old it may be before /healthz
 # reports the scheduler as stalled.
@@ -309,6 +340,17 @@ if REDIS_URL:
             "KEY_PREFIX": "smedje-social",
         }
     }
+
+# --- Rate limits ----------------------------------------------------------------
+
+# Per client address, on pages a script could hammer (core/ratelimit.py), in
+# DRF's format ("60/minute"; empty: no limit), counted in the default cache:
+# the verification page (every request), and the POSTs of the login and
+# password-reset forms (each counted on its own). Over the limit: 429 with
+# Retry-After and a Swedish page. Behind a reverse proxy the address comes
+# from X-Forwarded-For as far as API_NUM_PROXIES says, as for the API.
+RATE_LIMIT_VERIFY = env("RATE_LIMIT_VERIFY", default="60/minute")
+RATE_LIMIT_LOGIN = env("RATE_LIMIT_LOGIN", default="30/minute")
 
 # --- Archive ------------------------------------------------------------------
 
