@@ -2,13 +2,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core import views
+from core.ratelimit import rate_limited
+
+# Per address, beyond django-axes' per-username lockout: only the POSTs try credentials
+# or send e-mail; showing the forms is not limited.
+_limit_login = rate_limited("login", setting="RATE_LIMIT_LOGIN", methods=("POST",))
+_limit_reset = rate_limited("password_reset", setting="RATE_LIMIT_LOGIN", methods=("POST",))
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("tillganglighet/", views.accessibility, name="accessibility"),
     path("riktlinjer/", views.guidelines, name="guidelines"),
     path("healthz", views.healthz, name="healthz"),
-    path("konto/logga-in/", auth_views.LoginView.as_view(), name="login"),
+    path("konto/logga-in/", _limit_login(auth_views.LoginView.as_view()), name="login"),
     path("konto/logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "konto/losenord/",
@@ -22,7 +28,7 @@ urlpatterns = [
     ),
     path(
         "konto/aterstall/",
-        auth_views.PasswordResetView.as_view(),
+        _limit_reset(auth_views.PasswordResetView.as_view()),
         name="password_reset",
     ),
     path(

@@ -21,6 +21,7 @@ from archive.chain import fields_of, record_hash
 from archive.models import ChainHead, Record, RecordAnnotation, RecordType
 from archive.services.audit import audit
 from core.exceptions import ServiceError
+from core.storable import without_unstorable
 
 CHAIN = "records"
 
@@ -64,8 +65,8 @@ def _normalised_content(content) -> dict:
     try:
         # Datetimes, UUIDs and decimals become strings here, exactly as stored.
         serialised = json.dumps(content, cls=DjangoJSONEncoder, allow_nan=False)
-        # PostgreSQL's jsonb cannot hold U+0000; keep the rest of the text.
-        return json.loads(serialised.replace("\\u0000", "\\ufffd"))
+        # PostgreSQL's jsonb cannot hold U+0000 or lone surrogates; keep the rest.
+        return without_unstorable(json.loads(serialised))
     except (TypeError, ValueError) as error:
         raise ServiceError(
             _("The captured content cannot be stored as JSON: %(error)s") % {"error": error}

@@ -24,18 +24,18 @@ import dataclasses
 import hashlib
 import json
 import logging
+from collections import Counter
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerOperationalError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from channels.models import Channel, PlatformKind
 from channels.services.common import lock
+from core.queueing import delay_or_log
+from core.storable import without_unstorable
 from moderation.ingest.events import ParsedEvent
 from moderation.ingest.mastodon import parse_mastodon_payload
 from moderation.ingest.meta import parse_meta_payload
@@ -49,7 +49,13 @@ from moderation.models import (
     UnhandledEvent,
 )
 from moderation.models.items import ID_MAX_LENGTH
-from moderation.services.items import ItemContent, item_capture, item_mark_removed_on_platform
+from moderation.services.items import (
+    ItemContent,
+    NewCapture,
+    item_capture,
+    item_mark_removed_on_platform,
+    items_capture_new,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +64,6 @@ logger = logging.getLogger(__name__)
 REQUEUE_AFTER = timedelta(seconds=60)
 REQUEUE_BATCH_SIZE = 200
 MAX_PARSE_ATTEMPTS = 10
-
-# What `.delay` raises when the broker cannot be reached.
-BROKER_ERRORS = (BrokerOperationalError, RedisConnectionError, RedisTimeoutError, OSError)
 
 # Longest stored texts of an unhandled event (the raw JSON keeps everything).
 _REASON_MAX_LENGTH = 500
@@ -79,23 +82,9 @@ def decode_json(body: bytes):
     return json.loads(body, parse_constant=_reject_constant)
 
 
-def _without_nul(value):
-    """`value` with NUL characters replaced: PostgreSQL stores none in text or JSON.
-
-    The delivery's bytes keep the original; this is only what is derived from them.
-    """
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_without_nul(item) for item in value)
-    return value
-
-
 def _storable(event: ParsedEvent) -> ParsedEvent:
     changes = {
-        field.name: _without_nul(getattr(event, field.name))
+        field.name: without_unstorable(getattr(event, field.name))
         for field in dataclasses.fields(event)
         if isinstance(getattr(event, field.name), str | dict | tuple)
     }
@@ -106,16 +95,8 @@ def _queue_parse(delivery_id: int) -> bool:
     """Queue the parse task; False (logged) when the broker is unreachable."""
     from moderation.tasks import delivery_parse_task
 
-    try:
-        delivery_parse_task.delay(delivery_id)
-    except BROKER_ERRORS:
-        logger.warning(
-            "Could not queue delivery %s for parsing; the periodic sweep will queue it again.",
-            delivery_id,
-            exc_info=True,
-        )
-        return False
-    return True
+    # Broker down: the periodic sweep queues the delivery again.
+    return delay_or_log(delivery_parse_task, delivery_id)
 
 
 def delivery_store(*, source: str, body: bytes, signature: str) -> tuple[Delivery, bool]:
@@ -186,7 +167,7 @@ def _keep_unhandled(delivery: Delivery, event: ParsedEvent, reason: str) -> Unha
             "source": delivery.source,
             "platform": event.platform,
             "account_id": (event.account_id or "")[:_ACCOUNT_MAX_LENGTH],
-            "reason": _without_nul(reason)[:_REASON_MAX_LENGTH],
+            "reason": without_unstorable(reason)[:_REASON_MAX_LENGTH],
             "raw": event.raw,
         },
     )
@@ -196,6 +177,43 @@ def _keep_unhandled(delivery: Delivery, event: ParsedEvent, reason: str) -> Unha
 def _too_long(event: ParsedEvent) -> bool:
     ids = (event.external_id, event.parent_external_id, event.post_external_id, event.sender_id)
     return any(value is not None and len(value) > ID_MAX_LENGTH for value in ids)
+
+
+def _capture_new_items(delivery: Delivery, events: list[ParsedEvent], channels) -> set[int]:
+    """The indexes of `events` captured in bulk: plain "add"s of new items (see
+    `items_capture_new`). An item named by any other event of the delivery is
+    left out, so that the events about one item keep their order in `_apply`."""
+    named = Counter((e.platform, e.account_id, e.external_id) for e in events)
+    keys = Counter(e.event_key for e in events)
+    indexes, captures = [], []
+    for index, event in enumerate(events):
+        if not (
+            event.is_handled
+            and event.action == "add"
+            and event.text is not None
+            and event.kind in ItemKind.values
+            and event.external_id
+            and event.event_key
+            and named[(event.platform, event.account_id, event.external_id)] == 1
+            and keys[event.event_key] == 1
+            and not _too_long(event)
+        ):
+            continue
+        channel = channels.find(event.platform, event.account_id)
+        if channel is None:
+            continue
+        event = _storable(event)
+        indexes.append(index)
+        captures.append(
+            NewCapture(
+                channel=channel,
+                content=ItemContent.from_event(event),
+                event_key=event.event_key,
+                raw=event.raw,
+            )
+        )
+    done = items_capture_new(captures=captures, source=delivery.source, delivery=delivery)
+    return {indexes[position] for position in done}
 
 
 def _apply(delivery: Delivery, event: ParsedEvent, channels: _ChannelFinder) -> None:
@@ -264,7 +282,7 @@ def _fail(delivery: Delivery, error: str) -> Delivery:
             "delivery": delivery,
             "source": delivery.source,
             "reason": f"the delivery could not be parsed: {error}"[:_REASON_MAX_LENGTH],
-            "raw": {"body": _without_nul(delivery.body_text())},
+            "raw": {"body": without_unstorable(delivery.body_text())},
         },
     )
     return delivery
@@ -291,17 +309,20 @@ def delivery_parse(*, delivery_id: int) -> Delivery | None:
             payload = decode_json(bytes(delivery.body))
         except ValueError as error:
             # The view refuses bodies that are not JSON; this is defence in depth.
-            return _fail(delivery, _without_nul(f"the body is not JSON ({error})"))
+            return _fail(delivery, without_unstorable(f"the body is not JSON ({error})"))
         try:
             with transaction.atomic():
                 channels = _ChannelFinder()
-                for event in _events(delivery, payload):
-                    _apply(delivery, event, channels)
+                events = list(_events(delivery, payload))
+                captured = _capture_new_items(delivery, events, channels)
+                for index, event in enumerate(events):
+                    if index not in captured:
+                        _apply(delivery, event, channels)
         except DatabaseError:
             raise
         except Exception as error:
             logger.exception("Could not parse delivery %s", delivery_id)
-            return _fail(delivery, _without_nul(f"{type(error).__name__}: {error}"))
+            return _fail(delivery, without_unstorable(f"{type(error).__name__}: {error}"))
         delivery.status = DeliveryStatus.PARSED
         delivery.parsed_at = timezone.now()
         delivery.error = ""
