@@ -70,6 +70,25 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+# The longest username django-axes' tables hold (AccessAttempt.username).
+AXES_USERNAME_MAX_LENGTH = 255
+
+
+def login_username(request, credentials=None) -> str | None:
+    """The username django-axes counts a login attempt by, cut to what its table holds.
+
+    Django's login form does not limit the username's length before trying it, so a
+    longer one reached axes' record of the failed attempt, which PostgreSQL refused: a
+    server error instead of "wrong username or password". Otherwise axes' own choice.
+    """
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        username = credentials.get(field)
+    else:
+        username = getattr(request, "data", request.POST).get(field)
+    return username[:AXES_USERNAME_MAX_LENGTH] if isinstance(username, str) else username
+
+
 def lockout_response(request, original_response=None, credentials=None):
     """The page shown after too many failed logins: 429, with when to try again."""
     cool_off = get_cool_off(request)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import Channel
 from core.exceptions import ServiceError
+from core.forms import ModelMultipleChoiceField
 from moderation import services
 from moderation.models import (
     Absence,
@@ -158,7 +159,7 @@ class AuditEventAdmin(_ReadOnlyAdmin):
 
 
 class IngestTokenForm(forms.ModelForm):
-    channels = forms.ModelMultipleChoiceField(
+    channels = ModelMultipleChoiceField(
         label=_("channels"),
         queryset=Channel.objects.not_closed().select_related("platform"),
         widget=admin.widgets.FilteredSelectMultiple(_("channels"), is_stacked=False),
@@ -321,8 +322,10 @@ class RegistrationAdmin(_ReadOnlyAdmin):
 
     @admin.action(description=_("Send the selected copies to the registry mailbox again"))
     def send_again(self, request, queryset):
+        from core.queueing import delay_or_log
         from moderation.tasks import registration_send_task
 
+        # Broker down: logged; the registrations sweep sends them once it is back.
         for registration in queryset.exclude(status="sent"):
-            registration_send_task.delay(registration.pk)
+            delay_or_log(registration_send_task, registration.pk)
         self.message_user(request, gettext("The copies are queued."), messages.SUCCESS)

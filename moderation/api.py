@@ -18,8 +18,11 @@ developers.
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from django.db import DatabaseError, InterfaceError
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+)
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -30,8 +33,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from channels.api.serializers import NOT_BLANK
 from channels.models import Channel
 from core.exceptions import NotPermitted
+from core.storable import without_unstorable
 from moderation import services
 from moderation.ingest.events import looks_like_question
 from moderation.models import IngestToken, ItemKind
@@ -250,6 +255,25 @@ class ItemIngestResultSerializer(serializers.Serializer):
     )
 
 
+class ItemIngestSerializerScheme(OpenApiSerializerExtension):
+    """The request's schema says what the serializer enforces: no other fields, no blank
+    id, a text or an attachment."""
+
+    target_class = "moderation.api.ItemIngestSerializer"
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["additionalProperties"] = False
+        # What the fields' blank check and `validate` refuse: an id of blanks only, and
+        # an item with neither text (besides blanks) nor an attachment.
+        schema["properties"]["external_id"].update(minLength=1, pattern=NOT_BLANK)
+        schema["anyOf"] = [
+            {"properties": {"text": {"pattern": NOT_BLANK}}},
+            {"properties": {"attachments": {"minItems": 1}}, "required": ["attachments"]},
+        ]
+        return schema
+
+
 class IngestErrorSerializer(serializers.Serializer):
     error = serializers.CharField(help_text="What is wrong, in words.")
     field = serializers.CharField(
@@ -303,7 +327,8 @@ class ItemIngestView(APIView):
         super().initial(request, *args, **kwargs)
 
     def handle_exception(self, exc):
-        if isinstance(exc, DatabaseError):
+        # InterfaceError is not a DatabaseError: a connection closed under us raises it.
+        if isinstance(exc, DatabaseError | InterfaceError):
             exc = ServiceUnavailable()
         return super().handle_exception(exc)
 
@@ -352,7 +377,13 @@ class ItemIngestView(APIView):
         channel = serializer.validated_data["channel"]
         try:
             result = services.item_receive_from_api(
-                token=request.auth, channel=channel, content=serializer.content(), raw=request.data
+                token=request.auth,
+                channel=channel,
+                content=serializer.content(),
+                # The fields are checked; what else the request holds (a sender's extra
+                # keys) is kept as sent, but for what no database stores: NUL and lone
+                # surrogates, which JSON can escape.
+                raw=without_unstorable(request.data),
             )
         except NotPermitted as error:
             raise exceptions.PermissionDenied(error.message) from error

@@ -9,6 +9,7 @@ from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import ModelMultipleChoiceField
 from moderation.models import ContentRule, ItemComment, ItemKind, ItemState, ReplyTemplate
 from moderation.models.items import (
     ID_MAX_LENGTH,
@@ -16,6 +17,9 @@ from moderation.models.items import (
     MAX_URL_LENGTH,
     NAME_MAX_LENGTH,
 )
+
+# The largest id a row can have (a BigAutoField).
+MAX_ID = 2**63 - 1
 
 # Clocks differ a little; a time further ahead than this is a typing error.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -182,7 +186,7 @@ class QueueFilterForm(forms.Form):
         }
 
 
-class RuleChoiceField(forms.ModelMultipleChoiceField):
+class RuleChoiceField(ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj):
@@ -343,7 +347,9 @@ class BulkRemoveForm(forms.Form):
         selection = []
         for value in values:
             item_id, _sep, version = str(value).partition(":")
-            if item_id.isdigit() and version.isdigit():
+            # isdecimal, not isdigit: "²" is a digit that int() refuses; an id beyond
+            # the database's integer range would overflow the lookup.
+            if item_id.isdecimal() and version.isdecimal() and int(item_id) <= MAX_ID:
                 selection.append((int(item_id), int(version)))
         return selection
 

@@ -7,6 +7,7 @@ plain English: they document the API for developers and do not follow the
 visitor's language.
 """
 
+from django.core.validators import RegexValidator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,6 +17,10 @@ from channels.public_queries import MAX_ADDRESS_LENGTH, VerifyStatus
 from core.models import Unit
 
 MAX_QUERY_LENGTH = 200
+# A character that is not a blank, for the schema's `pattern` of a text that may not be
+# blank. DRF trims what Python's str.strip() takes away; the schema's reader knows
+# ECMAScript's \s, which lacks the separators \x1c-\x1f and NEL (\x85), so they are named.
+NOT_BLANK = r"[^\s\x1c-\x1f\x85]"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
@@ -44,14 +49,27 @@ class ChannelFilterSerializer(serializers.Serializer):
     )
 
 
+class QueryIntegerField(serializers.IntegerField):
+    """An integer query parameter for which `?limit=` is malformed, not absent.
+
+    DRF reads an empty value in a query string as "not given", as it would from an
+    HTML form; the schema says the parameter is an integer, and the empty text is not.
+    """
+
+    def get_value(self, dictionary):
+        if dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
+
 class ChannelPageQuerySerializer(ChannelFilterSerializer):
-    limit = serializers.IntegerField(
+    limit = QueryIntegerField(
         required=False,
         min_value=1,
         max_value=MAX_LIMIT,
         help_text="How many channels per page (default 100, at most 1000).",
     )
-    offset = serializers.IntegerField(
+    offset = QueryIntegerField(
         required=False,
         min_value=0,
         help_text="How many channels to skip (default 0).",
@@ -61,6 +79,8 @@ class ChannelPageQuerySerializer(ChannelFilterSerializer):
 class VerifyQuerySerializer(serializers.Serializer):
     url = serializers.CharField(
         max_length=MAX_ADDRESS_LENGTH,
+        # Blanks only are trimmed to nothing and refused; the pattern says so in the schema.
+        validators=[RegexValidator(NOT_BLANK)],
         help_text="The address or handle of the account, e.g. https://www.facebook.com/name.",
     )
     platform = serializers.SlugRelatedField(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from channels.addresses import belongs_to_platform, normalize
 from channels.forms.applications import valid_phone
 from channels.models import Channel, ChannelStatus, Platform, PoliticalLink
+from core.forms import ModelMultipleChoiceField
 from core.models import Unit
 
 
@@ -313,6 +314,10 @@ class ConfirmReviewForm(VersionForm):
 # --- Handlers -----------------------------------------------------------------
 
 
+# The longest user name or e-mail address an account can have (EmailField's 254).
+MAX_LOGIN_LENGTH = 254
+
+
 class HandlersForm(forms.Form):
     """Keep or remove the current handlers and add others by user name or e-mail.
 
@@ -320,7 +325,7 @@ class HandlersForm(forms.Form):
     small and usable with a keyboard in an organisation with thousands of users.
     """
 
-    handlers = forms.ModelMultipleChoiceField(
+    handlers = ModelMultipleChoiceField(
         label=_("Current handlers"),
         required=False,
         queryset=get_user_model().objects.none(),
@@ -348,6 +353,10 @@ class HandlersForm(forms.Form):
         users, unknown = [], []
         for token in re.split(r"[,;\s]+", self.cleaned_data["add"]):
             if not token:
+                continue
+            if len(token) > MAX_LOGIN_LENGTH:
+                # No account has such a name; SQLite would refuse the pattern as too long.
+                unknown.append(token[:MAX_LOGIN_LENGTH] + "…")
                 continue
             matches = list(
                 User.objects.filter(is_active=True).filter(

@@ -217,7 +217,8 @@ def _conversation(item) -> list[Item]:
 def _template_text(request, purpose):
     """The text of the template picked with ?mall=… for `purpose`, if any."""
     pk = request.GET.get("mall", "")
-    if not pk.isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if not pk.isdecimal():
         return None
     template = ReplyTemplate.objects.for_purpose(purpose).filter(pk=pk).first()
     return template
