@@ -54,5 +54,12 @@ messages: $(STAMP_DEV)
 	$(BIN)/python manage.py makemessages --locale sv --no-obsolete --ignore '.venv/*' --ignore 'var/*'
 	$(BIN)/python manage.py compilemessages --locale sv --ignore '.venv/*'
 
+# National-scale benchmarks on PostgreSQL and Redis (BENCHMARKS.md). DATABASE_URL
+# (default postgres://postgres@127.0.0.1:5432/smedje_bench) is seeded once and
+# reused; QUICK=1 runs the whole harness on small data in <name>_quick, which it
+# recreates; RESEED=1 drops and seeds the database again.
+bench: $(STAMP_DEV)
+	$(BIN)/python -m bench $(if $(QUICK),--quick) $(if $(RESEED),--reseed) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) staticfiles

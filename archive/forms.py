@@ -1,12 +1,21 @@
 """Forms of the archive pages; they parse input, the services write."""
 
+import hashlib
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Max, Subquery
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from archive.models import PublicRecordRequest, RecordType
+from archive.models import PublicRecordRequest, Record, RecordType
 from archive.selectors import RecordFilters
 from channels.models import Channel
 from core.models import Unit
@@ -29,6 +38,57 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class ChannelSelect(forms.Select):
+    """The channel filter: a <select> of every channel, its options kept in the cache.
+
+    At national scale that is some 15,000 options; building them (a model
+    instance and a template each) took about half a second of CPU a page
+    (BENCHMARKS.md, 4.). The options are written once per language and state
+    of the channels and platforms (their number and newest change), and the
+    chosen one is marked on the way out. Same markup, single choices only.
+    """
+
+    CACHE_SECONDS = 60 * 60
+
+    def _version(self) -> str:
+        from channels.models import Platform
+
+        state = Channel.objects.aggregate(
+            count=Count("pk"),
+            last=Max("updated_at"),
+            platforms=Max(
+                Subquery(Platform.objects.order_by("-updated_at").values("updated_at")[:1])
+            ),
+        )
+        return f"{state['count']}:{state['last']}:{state['platforms']}"
+
+    def use_required_attribute(self, initial):
+        # The filters are optional; asking Select would run the channel query for it.
+        return False
+
+    def _options(self) -> str:
+        return "\n".join(
+            format_html('<option value="{}">{}</option>', value, label)
+            for value, label in self.choices
+        )
+
+    def render(self, name, value, attrs=None, renderer=None):
+        version = hashlib.sha256(self._version().encode()).hexdigest()[:32]
+        key = f"archive-channel-options:{get_language()}:{version}"
+        options = cache.get(key)
+        if options is None:
+            options = self._options()
+            cache.set(key, options, self.CACHE_SECONDS)
+        chosen = format_html('<option value="{}">', "" if value is None else value)
+        options = options.replace(chosen, chosen[:-1] + " selected>", 1)
+        return format_html(
+            '<select name="{}"{}>\n{}\n</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            mark_safe(options),  # noqa: S308 - every option escaped by format_html
+        )
+
+
 class RecordSearchForm(forms.Form):
     """The archive search (a GET form); a wrong value in one filter is ignored."""
 
@@ -36,8 +96,10 @@ class RecordSearchForm(forms.Form):
     channel = forms.ModelChoiceField(
         label=_("Channel"),
         required=False,
-        queryset=Channel.objects.select_related("platform"),
+        # Only what an option shows: thousands of full rows cost a second a page.
+        queryset=Channel.objects.select_related("platform").only("display_name", "platform__name"),
         empty_label=_("All channels"),
+        widget=ChannelSelect,
     )
     unit = forms.ModelChoiceField(
         label=_("Unit"), required=False, queryset=Unit.objects.all(), empty_label=_("All units")
@@ -175,9 +237,14 @@ class AttachRecordsForm(forms.Form):
     def clean_records(self):
         raw = self.cleaned_data["records"].replace(",", " ").split()
         try:
-            return sorted({int(value.lstrip("#")) for value in raw})
+            numbers = sorted({int(value.lstrip("#")) for value in raw})
         except ValueError as error:
             raise forms.ValidationError(_("Enter record numbers only.")) from error
+        # A number no record id can have would overflow the database's integer.
+        low, high = connection.ops.integer_field_range(Record._meta.pk.get_internal_type())
+        if any(not low <= number <= high for number in numbers):
+            raise forms.ValidationError(_("Enter record numbers only."))
+        return numbers
 
 
 class MaskForm(forms.Form):
@@ -219,8 +286,10 @@ class ExportForm(forms.Form):
     channel = forms.ModelChoiceField(
         label=_("Channel"),
         required=False,
-        queryset=Channel.objects.select_related("platform"),
+        # Only what an option shows: thousands of full rows cost a second a page.
+        queryset=Channel.objects.select_related("platform").only("display_name", "platform__name"),
         empty_label=_("All channels"),
+        widget=ChannelSelect,
     )
     record_type = forms.ChoiceField(
         label=_("Record type"),

@@ -82,12 +82,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from channels.models import Channel
 from core import roles
+from core.queueing import delay_or_log
 from moderation.models import (
     Item,
     ItemEvent,
@@ -242,6 +243,31 @@ def due_items(now: datetime):
     )
 
 
+def _save_next_steps(items: list[Item]) -> None:
+    """Write each item's next step and moment in one statement.
+
+    On PostgreSQL an UPDATE ... FROM (VALUES ...): `bulk_update` builds a CASE
+    expression per row in Python, which cost more than the rest of the batch
+    (BENCHMARKS.md, 5.). Elsewhere `bulk_update`.
+    """
+    if connection.vendor != "postgresql":
+        Item.objects.bulk_update(items, ["next_reminder_step", "next_reminder_at"])
+        return
+    rows = ", ".join(["(%s, %s, %s::timestamptz)"] * len(items))
+    params = [
+        value
+        for item in items
+        for value in (item.pk, item.next_reminder_step, item.next_reminder_at)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Item._meta.db_table} AS item "  # noqa: S608 - the table name; values bound
+            "SET next_reminder_step = v.step, next_reminder_at = v.at "
+            f"FROM (VALUES {rows}) AS v(id, step, at) WHERE item.id = v.id",
+            params,
+        )
+
+
 def _claim_batch(*, run: uuid.UUID, now: datetime, cal: WorkingCalendar) -> Counter | None:
     """Claim the due steps of one batch of items; None when nothing was due."""
     items = list(due_items(now).select_for_update(skip_locked=True, of=("self",))[:BATCH_SIZE])
@@ -263,7 +289,7 @@ def _claim_batch(*, run: uuid.UUID, now: datetime, cal: WorkingCalendar) -> Coun
         ]
         item.next_reminder_step, item.next_reminder_at = _next_step(times, now, start)
     ItemReminder.objects.bulk_create(rows, ignore_conflicts=True)
-    Item.objects.bulk_update(items, ["next_reminder_step", "next_reminder_at"])
+    _save_next_steps(items)
     # What this run inserted; rows another sweep inserted first are theirs to send.
     return Counter(ItemReminder.objects.filter(run=run).values_list("step", flat=True))
 
@@ -384,7 +410,8 @@ def dispatch_claims(
         )
         model.objects.filter(pk__in=[row.pk for row in rows]).update(dispatched_at=timezone.now())
         for email in emails:
-            transaction.on_commit(lambda pk=email.pk: reminder_email_send_task.delay(pk))
+            # Broker down: logged; `reminder_emails_requeue` queues it again later.
+            transaction.on_commit(lambda pk=email.pk: delay_or_log(reminder_email_send_task, pk))
     return len(emails)
 
 
@@ -449,7 +476,7 @@ def reminder_emails_requeue() -> int:
         .values_list("pk", flat=True)[:RECOVERY_LIMIT]
     )
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: reminder_email_send_task.delay(pk))
+        transaction.on_commit(lambda pk=pk: delay_or_log(reminder_email_send_task, pk))
     uncertain = unsent.filter(sending_started_at__lt=stale).count()
     if uncertain:
         logger.warning(

@@ -200,15 +200,21 @@ def _dispose_batch(run: DisposalRun, record_ids: list[int], actor, today) -> int
             due.filter(pk__in=record_ids)
             .order_by("pk")
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related("channel", "unit")
+            # The channel's name shows its platform: joined, not a query per record.
+            .select_related("channel__platform", "unit")
+            # The log needs none of the captured content; decoding it was a third of the time.
+            .defer("content", "text")
             .with_current_annotations()
         )
         if not records:
             return 0
         now = timezone.now()
         entries = []
+        summaries = {}  # each rule's summary, translated once per batch
         for record in records:
             rule = rules[record.record_type]
+            if rule.pk not in summaries:
+                summaries[rule.pk] = str(rule)[:300]
             entries.append(
                 DisposalLogEntry(
                     run=run,
@@ -224,7 +230,7 @@ def _dispose_batch(run: DisposalRun, record_ids: list[int], actor, today) -> int
                     received_at=record.received_at,
                     acted_at=record.acted_at,
                     rule_id=rule.pk,
-                    rule_summary=str(rule)[:300],
+                    rule_summary=summaries[rule.pk],
                     decision_number=rule.decision_number,
                     decision_date=rule.decision_date,
                     disposed_at=now,
@@ -232,7 +238,8 @@ def _dispose_batch(run: DisposalRun, record_ids: list[int], actor, today) -> int
                 )
             )
         DisposalLogEntry.objects.bulk_create(entries)
-        Record.objects.filter(pk__in=[record.pk for record in records]).delete()
+        # The delete collects the rows again for the cascades: their ids are enough.
+        Record.objects.filter(pk__in=[record.pk for record in records]).only("pk").delete()
         DisposalRun.objects.filter(pk=run.pk).update(
             disposed_count=F("disposed_count") + len(records)
         )

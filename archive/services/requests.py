@@ -145,6 +145,10 @@ def request_close(*, request: PublicRecordRequest, actor, outcome: str = "") -> 
     return request
 
 
+# Records read from the database at a time while a bundle is written.
+EXPORT_CHUNK_SIZE = 500
+
+
 def _copies(request):
     from archive.models import Record
 
@@ -163,11 +167,36 @@ def request_export(*, request: PublicRecordRequest, actor, kind: str) -> tuple[b
 
     The export is logged (who, when, which records) in the same transaction.
     """
-    items = _copies(request)
-    if not items:
+    from archive.models import Record
+
+    records = (
+        Record.objects.filter(request_records__request=request)
+        .with_related()
+        .prefetch_related("annotations")
+        .order_by("pk")
+    )
+    if not records.exists():
         raise ServiceError(_("Attach at least one record before producing the copy."))
     who = actor.get_full_name() or actor.get_username()
     with transaction.atomic():
+        if kind == "bundle":
+            # Streamed: one chunk of records in memory at a time (copies.bundle_zip_streamed).
+            body, record_ids = copies.bundle_zip_streamed(
+                request,
+                records.iterator(chunk_size=EXPORT_CHUNK_SIZE),
+                copies.group_masks(request.masks.all()),
+                generated_by=who,
+            )
+            name = f"begaran-{request.pk}.zip"
+            access_log(
+                user=actor,
+                action=AccessLog.Action.EXPORT_BUNDLE,
+                record_ids=record_ids,
+                request=request,
+                detail=name,
+            )
+            return body, name
+        items = _copies(request)
         if kind == "pdf":
             body = copies.records_pdf(
                 items,
@@ -180,9 +209,6 @@ def request_export(*, request: PublicRecordRequest, actor, kind: str) -> tuple[b
                 ],
             )
             name, action = f"begaran-{request.pk}.pdf", AccessLog.Action.EXPORT_PDF
-        elif kind == "bundle":
-            body = copies.bundle_zip(request, items, generated_by=who)
-            name, action = f"begaran-{request.pk}.zip", AccessLog.Action.EXPORT_BUNDLE
         else:
             raise ServiceError(_("Unknown kind of copy."))
         access_log(

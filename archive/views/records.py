@@ -7,10 +7,13 @@ writes an access-log row with the records it showed.
 
 import json
 
+from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -41,6 +44,9 @@ from archive.views.common import PAGE_SIZE, query_without_page, reader_required,
 from channels.models import Channel
 from core.exceptions import ServiceError
 
+# The archive search counts its matches up to this many (see CappedPaginator).
+SEARCH_COUNT_CAP = 1000
+
 # Open requests the start page checks for lateness (in Python: working hours).
 OPEN_REQUESTS_SHOWN = 50
 
@@ -65,6 +71,26 @@ def home(request):
     return render(request, "archive/home.html", context)
 
 
+class CappedPaginator(Paginator):
+    """Counts the matches up to SEARCH_COUNT_CAP and says "more than" beyond.
+
+    An exact count of a common word's matches among a million records took
+    seconds (BENCHMARKS.md, 4.); nobody reads past the first pages of such a
+    result, so the search counts at most SEARCH_COUNT_CAP + 1 rows.
+    """
+
+    cap = SEARCH_COUNT_CAP
+
+    @cached_property
+    def count(self):
+        # Without the page's ordering: sorting every match first is what took the time.
+        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+
 @reader_required
 def search(request):
     form = RecordSearchForm(request.GET or None)
@@ -73,7 +99,7 @@ def search(request):
     if filters is not None:
         records = record_search(records, filters)
     records = records.with_related().with_current_annotations().order_by("-acted_at", "-pk")
-    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("sida"))
+    page = CappedPaginator(records, PAGE_SIZE).get_page(request.GET.get("sida"))
     shown = [record.pk for record in page.object_list]
     if shown:
         access_log(
@@ -224,7 +250,9 @@ def hold_list(request):
 @registrar_required
 @require_POST
 def channel_hold(request):
-    channel = Channel.objects.filter(pk=request.POST.get("channel") or None).first()
+    # A hand-edited or garbled id is "no channel chosen", not a server error.
+    channel_id = request.POST.get("channel", "")
+    channel = Channel.objects.filter(pk=channel_id).first() if channel_id.isdecimal() else None
     form = ReasonForm(request.POST, prefix="hold")
     if channel is None:
         messages.error(request, _("Choose the channel."))
@@ -246,9 +274,11 @@ def channel_hold(request):
 def hold_release(request, pk):
     hold = get_object_or_404(LegalHold, pk=pk)
     try:
-        disposal_services.legal_hold_release(
-            hold=hold, actor=request.user, reason=request.POST.get("reason", "")
-        )
+        # Cleaned as a form field would be: a NUL, which no database stores, is refused.
+        reason = forms.CharField(required=False).clean(request.POST.get("reason", ""))
+        disposal_services.legal_hold_release(hold=hold, actor=request.user, reason=reason)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     except ServiceError as error:
         messages.error(request, error.message)
     else:

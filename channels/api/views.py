@@ -14,6 +14,7 @@ Errors have one shape, `{"error", "field", "code"}` (channels/api/errors.py).
 import csv
 from functools import wraps
 
+from django.core.cache import cache
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -42,6 +43,9 @@ from channels.api.serializers import (
     VerifyQuerySerializer,
 )
 
+# How long the data of an answer stays in the cache (see `cached_data`); a change to
+# the register makes new keys at once, so this only bounds the memory kept.
+API_DATA_CACHE_SECONDS = 10 * 60
 # Rows fetched from the database at a time while the CSV streams out.
 CSV_CHUNK_SIZE = 1000
 CSV_COLUMNS = [
@@ -70,14 +74,38 @@ ERRORS = {
 
 
 def api_etag(request, *args, **kwargs) -> str:
-    return public_queries.etag_for(
-        "api",
-        public_queries.register_version(),
-        request.get_host(),
-        request.is_secure(),
-        request.get_full_path(),
-        get_language(),
-    )
+    # Computed once per request: the conditional GET and the data cache both use it.
+    etag = getattr(request, "_api_etag", None)
+    if etag is None:
+        etag = public_queries.etag_for(
+            "api",
+            public_queries.register_version(),
+            request.get_host(),
+            request.is_secure(),
+            request.get_full_path(),
+            get_language(),
+        )
+        request._api_etag = etag
+    return etag
+
+
+def cached_data(request, build):
+    """The response data of this request, built once per register version.
+
+    The answers are the same for everybody and change only with the register,
+    so the data is kept in the cache under the request's ETag (the register's
+    version, host, scheme, path with query, and language): a repeated request
+    costs the version query and one cache read instead of the channel queries
+    and serialising them (BENCHMARKS.md, 1.). Any change to the register gives
+    new ETags, so nothing stale is served; old entries simply expire. The
+    throttle and the query validation run before, as for every request.
+    """
+    key = f"api-data:{api_etag(request)}"
+    data = cache.get(key)
+    if data is None:
+        data = build()
+        cache.set(key, data, API_DATA_CACHE_SECONDS)
+    return data
 
 
 def conditional(view_class):
@@ -123,10 +151,14 @@ class ChannelListView(PublicAPIView):
     )
     def get(self, request):
         params = self.validated_query(ChannelPageQuerySerializer)
-        paginator = ChannelPagination()
-        page = paginator.paginate_queryset(_filtered_channels(params), request, view=self)
-        data = ChannelSerializer(page, many=True, context={"request": request}).data
-        return paginator.get_paginated_response(data)
+
+        def build():
+            paginator = ChannelPagination()
+            page = paginator.paginate_queryset(_filtered_channels(params), request, view=self)
+            data = ChannelSerializer(page, many=True, context={"request": request}).data
+            return paginator.get_paginated_response(data).data
+
+        return Response(cached_data(request, build))
 
 
 class _Echo:
@@ -216,18 +248,27 @@ class VerifyView(PublicAPIView):
     )
     def get(self, request):
         params = self.validated_query(VerifyQuerySerializer)
-        verification = public_queries.verify_address(params["url"], platform=params.get("platform"))
-        if verification is None:
+
+        def build():
+            verification = public_queries.verify_address(
+                params["url"], platform=params.get("platform")
+            )
+            if verification is None:
+                return None
+            context = {"request": request, "verification": verification}
+            data = {
+                "url": verification.url,
+                "normalized": verification.normalized,
+                "verified": verification.verified,
+                "status": verification.status,
+                "channel": verification.channel,
+            }
+            return VerificationSerializer(data, context=context).data
+
+        data = cached_data(request, build)
+        if data is None:
             raise ValidationError({"url": [_("This is not the address or handle of an account.")]})
-        context = {"request": request, "verification": verification}
-        data = {
-            "url": verification.url,
-            "normalized": verification.normalized,
-            "verified": verification.verified,
-            "status": verification.status,
-            "channel": verification.channel,
-        }
-        return Response(VerificationSerializer(data, context=context).data)
+        return Response(data)
 
 
 class OpenAPIView(SpectacularJSONAPIView):

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
@@ -28,6 +29,7 @@ from django.views.decorators.http import condition, require_safe
 from channels import public_queries
 from channels.models import Platform
 from channels.public_queries import MAX_ADDRESS_LENGTH, SORT_ORDERS
+from core.ratelimit import rate_limited
 
 PAGE_SIZE = 50
 MAX_QUERY_LENGTH = 200
@@ -120,13 +122,18 @@ def _visitor_state(request) -> tuple:
     )
 
 
+def _register_version(request) -> str:
+    """The register's version, read once per request (the ETag and the list's cache)."""
+    if not hasattr(request, "_register_version"):
+        request._register_version = public_queries.register_version()
+    return request._register_version
+
+
 def register_page_etag(request, *args, **kwargs) -> str | None:
     # A pending message is shown on the next full page; a 304 would hide it.
     if "messages" in request.COOKIES:
         return None
-    return public_queries.etag_for(
-        "page", public_queries.register_version(), *_visitor_state(request)
-    )
+    return public_queries.etag_for("page", _register_version(request), *_visitor_state(request))
 
 
 def political_page_etag(request, *args, **kwargs) -> str | None:
@@ -157,7 +164,11 @@ def public_list(request):
     form = RegisterFilterForm(request.GET)
     filters = form.filters()
     channels = public_queries.published_channels(**filters)
-    page = Paginator(channels, PAGE_SIZE).get_page(request.GET.get("sida"))
+    # Lazy: the template keeps the form and the list in the cache per register version,
+    # path and language, and a cached page runs neither the count nor the list query.
+    page = SimpleLazyObject(
+        lambda: Paginator(channels, PAGE_SIZE).get_page(request.GET.get("sida"))
+    )
     query = request.GET.copy()
     query.pop("sida", None)
     filtered = bool(filters["q"] or filters["unit"] or filters["platform"])
@@ -167,10 +178,13 @@ def public_list(request):
         {
             "form": form,
             "page": page,
-            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            "page_range": SimpleLazyObject(
+                lambda: list(page.paginator.get_elided_page_range(page.number, on_each_side=2))
+            ),
             "query": query.urlencode(),
             "filtered": filtered,
             "sort": filters["sort"],
+            "register_version": _register_version(request),
         },
     )
 
@@ -184,6 +198,8 @@ def public_detail(request, pk):
     return render(request, "channels/public/detail.html", {"channel": channel})
 
 
+# Outermost, so that conditional requests (304) count too: each one looks up the register.
+@rate_limited("verify", setting="RATE_LIMIT_VERIFY")
 @public_page(register_page_etag)
 def public_verify(request):
     """ "Is this account official?": official, closed since a date, or unknown."""

@@ -245,6 +245,14 @@ class Item(models.Model):
                 name="item_reminder_sweep",
             ),
             models.Index(fields=["state", "due_at"], name="item_state_due"),
+            # The sweep's catch-up looks for open items that expect an answer but have no
+            # due time, in id order; normally there are none, and without this index
+            # PostgreSQL walked the whole table by id to find that out (BENCHMARKS.md, 5.).
+            models.Index(
+                fields=["id"],
+                condition=Q(state="open", expects_answer=True, due_at__isnull=True),
+                name="item_clock_missing",
+            ),
         ]
 
     def __str__(self):

@@ -12,6 +12,7 @@ from archive.models import GENESIS_HASH, AccessLog, ChainHead, Record, RecordTyp
 from archive.selectors import RecordFilters, record_search
 from archive.services.records import extract_text, record_set_registration_number
 from archive.services.verification import verify_chain
+from archive.views.records import SEARCH_COUNT_CAP
 
 
 def bulk_records(channel, actor, count, *, words=("kommentar",)):
@@ -141,6 +142,9 @@ def test_a_wrong_filter_value_is_ignored(client, registrar, make_record):
 # unit choices (2), and the session save with its savepoint (3): 13, the same
 # at 100 and 5,000 records.
 SEARCH_BUDGET = 13
+# The channel filter's options come from the cache, keyed by one query on the channels'
+# state; filling the cache costs the options' query too (forms.ChannelSelect).
+SEARCH_BUDGET += 1
 
 
 @pytest.mark.parametrize("size", [100, 5000])
@@ -152,7 +156,8 @@ def test_search_query_budget(
     with django_assert_max_num_queries(SEARCH_BUDGET):
         response = client.get(reverse("archive:search"), {"q": "synpunkt"})
     assert response.status_code == 200
-    assert response.context["page"].paginator.count == size // 2
+    # The count stops one past the cap (archive.views.records.CappedPaginator).
+    assert response.context["page"].paginator.count == min(size // 2, SEARCH_COUNT_CAP + 1)
     with django_assert_max_num_queries(SEARCH_BUDGET):
         response = client.get(
             reverse("archive:search"),

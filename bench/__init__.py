@@ -1,0 +1,1 @@
+"""The national-scale benchmark harness (`make bench`); see BENCHMARKS.md."""
