@@ -285,25 +285,17 @@ class DisposalCandidate(models.Model):
         return f"{self.run_id}/{self.record_id}"
 
 
-class DisposalLogEntry(models.Model):
-    """The permanent trace of one disposed record (gallringslogg).
+class DisposalTrace(models.Model):
+    """What the log of a disposed record and of a disposed item both keep.
 
-    Keeps the record's place in the hash chain, so that verification can step
-    over it: sequence, hash and previous hash.
+    Where it was (channel and unit by id and name, as they were), which rule and
+    decision allowed the disposal, and when and by whom it was done. Log entries
+    are never deleted.
     """
 
-    run = models.ForeignKey(DisposalRun, on_delete=models.PROTECT, related_name="log_entries")
-    record_id = models.BigIntegerField(_("record"), db_index=True)
-    sequence = models.PositiveBigIntegerField(_("sequence number"), unique=True)
-    record_type = models.CharField(_("record type"), max_length=20, choices=RecordType.choices)
     channel_id = models.BigIntegerField(_("channel"))
     channel_name = models.CharField(_("channel name"), max_length=300)
     unit_name = models.CharField(_("unit"), max_length=200)
-    hash = models.CharField(_("SHA-256"), max_length=64)
-    previous_hash = models.CharField(_("previous hash"), max_length=64)
-    registration_number = models.CharField(_("registration number"), max_length=100, blank=True)
-    received_at = models.DateTimeField(_("received"), null=True, blank=True)
-    acted_at = models.DateTimeField(_("acted on"))
     rule_id = models.BigIntegerField(_("retention rule"))
     rule_summary = models.CharField(_("rule"), max_length=300)
     decision_number = models.CharField(_("decision number"), max_length=100)
@@ -320,15 +312,36 @@ class DisposalLogEntry(models.Model):
     )
 
     class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        raise RecordImmutableLog("The disposal log is kept permanently.")
+
+
+class DisposalLogEntry(DisposalTrace):
+    """The permanent trace of one disposed record (gallringslogg).
+
+    Keeps the record's place in the hash chain, so that verification can step
+    over it: sequence, hash and previous hash.
+    """
+
+    run = models.ForeignKey(DisposalRun, on_delete=models.PROTECT, related_name="log_entries")
+    record_id = models.BigIntegerField(_("record"), db_index=True)
+    sequence = models.PositiveBigIntegerField(_("sequence number"), unique=True)
+    record_type = models.CharField(_("record type"), max_length=20, choices=RecordType.choices)
+    hash = models.CharField(_("SHA-256"), max_length=64)
+    previous_hash = models.CharField(_("previous hash"), max_length=64)
+    registration_number = models.CharField(_("registration number"), max_length=100, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    acted_at = models.DateTimeField(_("acted on"))
+
+    class Meta:
         verbose_name = _("disposal log entry")
         verbose_name_plural = _("disposal log")
         ordering = ["sequence"]
 
     def __str__(self):
         return f"#{self.sequence} ({self.record_id})"
-
-    def delete(self, *args, **kwargs):
-        raise RecordImmutableLog("The disposal log is kept permanently.")
 
 
 class ItemDisposalCandidate(models.Model):
@@ -349,7 +362,7 @@ class ItemDisposalCandidate(models.Model):
         return f"{self.run_id}/item {self.item_id}"
 
 
-class ItemDisposalLogEntry(models.Model):
+class ItemDisposalLogEntry(DisposalTrace):
     """The permanent trace of one disposed moderation item.
 
     Holds no personal data: no text, no sender, no reply, no names of the
@@ -359,9 +372,6 @@ class ItemDisposalLogEntry(models.Model):
 
     run = models.ForeignKey(DisposalRun, on_delete=models.PROTECT, related_name="item_log_entries")
     item_id = models.BigIntegerField(_("item"), unique=True)
-    channel_id = models.BigIntegerField(_("channel"))
-    channel_name = models.CharField(_("channel name"), max_length=300)
-    unit_name = models.CharField(_("unit"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=ItemKind.choices)
     state = models.CharField(_("state"), max_length=20, choices=ItemState.choices)
     source = models.CharField(_("arrived through"), max_length=20, choices=ItemSource.choices)
@@ -369,20 +379,6 @@ class ItemDisposalLogEntry(models.Model):
     acted_at = models.DateTimeField(_("acted on"), null=True, blank=True)
     version_count = models.PositiveIntegerField(_("versions"))
     content_sha256 = models.CharField(_("SHA-256 of the content"), max_length=64)
-    rule_id = models.BigIntegerField(_("retention rule"))
-    rule_summary = models.CharField(_("rule"), max_length=300)
-    decision_number = models.CharField(_("decision number"), max_length=100)
-    decision_date = models.DateField(_("decision date"))
-    disposed_at = models.DateTimeField(_("disposed of"), db_index=True)
-    # Null: the scheduler ran it.
-    disposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("disposed of by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("item disposal log entry")
@@ -391,9 +387,6 @@ class ItemDisposalLogEntry(models.Model):
 
     def __str__(self):
         return f"item {self.item_id}"
-
-    def delete(self, *args, **kwargs):
-        raise RecordImmutableLog("The disposal log is kept permanently.")
 
 
 class RecordImmutableLog(Exception):
