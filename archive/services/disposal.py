@@ -246,28 +246,39 @@ def _dispose_batch(run: DisposalRun, record_ids: list[int], actor, today) -> int
     return len(records)
 
 
+def candidate_batches(candidates, field: str, size: int):
+    """The ids in `field` of a run's candidates, in ascending batches of `size`.
+
+    Keyset paging: each batch starts after the last id of the one before, so the
+    rows the previous batch disposed of (or left) cost nothing to skip.
+    """
+    last = 0
+    while True:
+        ids = list(
+            candidates.filter(**{f"{field}__gt": last})
+            .order_by(field)
+            .values_list(field, flat=True)[:size]
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
 def disposal_run_execute(*, run: DisposalRun, actor=None) -> DisposalRun:
     """Dispose of an approved run's records, batch by batch; `actor` None is the scheduler."""
     with transaction.atomic():
         run = _locked(run)
         _check_transition(run, DisposalRunStatus.EXECUTED)
     today = timezone.localdate()
-    last, total = 0, 0
-    while True:
-        ids = list(
-            run.candidates.filter(record_id__gt=last)
-            .order_by("record_id")
-            .values_list("record_id", flat=True)[:BATCH_SIZE]
-        )
-        if not ids:
-            break
+    total = 0
+    for ids in candidate_batches(run.candidates, "record_id", BATCH_SIZE):
         disposed = _dispose_batch(run, ids, actor, today)
         total += disposed
-        last = ids[-1]
         logger.info(
             "Disposal run %s: batch up to record %s, %s disposed of (%s so far)",
             run.pk,
-            last,
+            ids[-1],
             disposed,
             total,
         )

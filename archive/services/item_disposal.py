@@ -314,22 +314,16 @@ def items_dispose_batch(run: DisposalRun, item_ids: list[int], actor, today) -> 
 
 def items_execute(run: DisposalRun, actor, today) -> int:
     """Dispose of the run's item candidates, batch by batch; returns how many went."""
-    last, total = 0, 0
-    while True:
-        ids = list(
-            run.item_candidates.filter(item_id__gt=last)
-            .order_by("item_id")
-            .values_list("item_id", flat=True)[:BATCH_SIZE]
-        )
-        if not ids:
-            break
+    from archive.services.disposal import candidate_batches
+
+    total = 0
+    for ids in candidate_batches(run.item_candidates, "item_id", BATCH_SIZE):
         disposed = items_dispose_batch(run, ids, actor, today)
         total += disposed
-        last = ids[-1]
         logger.info(
             "Disposal run %s: batch up to item %s, %s disposed of (%s so far)",
             run.pk,
-            last,
+            ids[-1],
             disposed,
             total,
         )
