@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from email import message_from_string
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -156,6 +157,20 @@ class WorkerProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+def sent_messages(folder):
+    """Every message Django's file e-mail backend wrote into `folder` (tests.worker_settings).
+
+    A worker's e-mail is not in the test process's locmem outbox; the worker settings
+    write it to files, several messages to a file, separated by a line of dashes.
+    """
+    messages = []
+    for path in sorted(folder.glob("*.log")):
+        for chunk in path.read_text().split("-" * 79):
+            if chunk.strip():
+                messages.append(message_from_string(chunk.strip()))
+    return messages
 
 
 @pytest.fixture

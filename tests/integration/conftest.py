@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import time
-from email import message_from_string
 
 import pytest
 from django.db import connection
@@ -46,16 +45,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def sent_messages(folder):
-    """Every message Django's file e-mail backend wrote into `folder` (tests.worker_settings)."""
-    messages = []
-    for path in sorted(folder.glob("*.log")):
-        for chunk in path.read_text().split("-" * 79):
-            if chunk.strip():
-                messages.append(message_from_string(chunk.strip()))
-    return messages
 
 
 @pytest.fixture

@@ -43,7 +43,8 @@ from moderation.models import (
 )
 from moderation.reminder_tasks import reminder_sweep_task
 from moderation.tasks import requeue_pending_deliveries_task, resend_registrations_task
-from tests.integration.conftest import sent_messages, wait_for
+from tests.conftest import sent_messages
+from tests.integration.conftest import wait_for
 from tests.moderation.conftest import META_SECRET, payload_bytes, sign
 
 pytestmark = [pytest.mark.redis, pytest.mark.celery, pytest.mark.django_db(transaction=True)]

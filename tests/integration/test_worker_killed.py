@@ -39,7 +39,8 @@ from moderation.models import (
 )
 from moderation.reminder_tasks import reminder_sweep_task
 from moderation.reminders import reminders_sweep
-from tests.integration.conftest import kill, sent_messages, wait_for
+from tests.conftest import sent_messages
+from tests.integration.conftest import kill, wait_for
 from tests.moderation.conftest import payload_bytes
 
 pytestmark = [pytest.mark.redis, pytest.mark.celery, pytest.mark.django_db(transaction=True)]

@@ -7,7 +7,6 @@ EMAIL_URL=filemail://…, and the test reads the files.
 
 import time
 from datetime import timedelta
-from email import message_from_string
 
 import pytest
 import time_machine
@@ -15,7 +14,7 @@ from django.utils import timezone
 
 from moderation import services
 from moderation.models import ItemKind, ItemReminder, ReminderEmail
-from tests.conftest import reset_celery_connections
+from tests.conftest import reset_celery_connections, sent_messages
 
 pytestmark = [pytest.mark.redis, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
@@ -27,16 +26,6 @@ def fresh_broker_pools():
     reset_celery_connections(app)
     yield
     reset_celery_connections(app)
-
-
-def sent_messages(folder):
-    """Every message the file backend wrote (several per file are separated by dashes)."""
-    messages = []
-    for path in sorted(folder.glob("*.log")):
-        for chunk in path.read_text().split("-" * 79):
-            if chunk.strip():
-                messages.append(message_from_string(chunk.strip()))
-    return messages
 
 
 def wait_for(predicate, *, seconds, what, worker):
