@@ -15,7 +15,14 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from channels.addresses import detect_platform, normalize
-from channels.models import Channel, ChannelEvent, ChannelStatus, Platform, PoliticalLink
+from channels.models import (
+    Channel,
+    ChannelEvent,
+    ChannelStatus,
+    Platform,
+    PoliticalLink,
+    RegisterState,
+)
 from core.models import Unit
 
 # The longest address or handle the verification accepts; the stored
@@ -76,29 +83,25 @@ def closed_since(channel: Channel) -> date | None:
 def register_version() -> str:
     """A value that changes whenever what the public register shows changes.
 
-    Every public change (publish, edit of public details, unpublish, close)
-    writes a public ChannelEvent, so the newest one dates the register; the
-    number of published channels also catches a row deleted in the admin, and
-    the newest unit and platform changes catch renames made in the admin, which
-    write no channel event. One query of indexed aggregates over small tables.
+    The database keeps it (`RegisterState`: triggers on the channels, their
+    events, the units and the platforms), so this is one lookup by primary
+    key, cheap enough for every public request (BENCHMARKS.md, 1.). "none"
+    until the first change after the table was emptied.
     """
-    # One statement of scalar subqueries, written out: it runs on every public request,
-    # and building the equivalent aggregate through the ORM cost more CPU than the
-    # query itself (BENCHMARKS.md, 1.).
-    sql = (
-        "SELECT "  # noqa: S608 - table names from the models; the one value is bound
-        f"(SELECT MAX(id) FROM {ChannelEvent._meta.db_table} WHERE public), "
-        f"(SELECT MAX(created_at) FROM {ChannelEvent._meta.db_table} WHERE public), "
-        f"(SELECT COUNT(*) FROM {Channel._meta.db_table} WHERE status = %s), "
-        f"(SELECT MAX(updated_at) FROM {Unit._meta.db_table}), "
-        f"(SELECT MAX(updated_at) FROM {Platform._meta.db_table})"
-    )
+    # Written out: it runs on every public request, and the ORM's query building
+    # cost more CPU than the query itself.
+    sql = f"SELECT version FROM {RegisterState._meta.db_table} WHERE id = %s"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ChannelStatus.PUBLISHED])
-        values = cursor.fetchone()
-    return ":".join(
-        value.isoformat() if hasattr(value, "isoformat") else str(value) for value in values
-    )
+        cursor.execute(sql, [RegisterState.ID])
+        row = cursor.fetchone()
+    return "none" if row is None else str(row[0])
+
+
+def request_register_version(request) -> str:
+    """`register_version`, read once per request (its ETag and its caches share it)."""
+    if not hasattr(request, "_register_version"):
+        request._register_version = register_version()
+    return request._register_version
 
 
 def political_links_version() -> str:

@@ -1,5 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from core import views
 from core.ratelimit import rate_limited
@@ -46,5 +48,9 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, without the CSRF check: a forged request could at
+    # worst change the visitor's language, and without a token in the switch the
+    # public pages are the same for every visitor and are kept whole in the cache
+    # (core/public_cache.py). It still takes only POST and a safe `next`.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
 ]

@@ -39,6 +39,19 @@ def missing_service(reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _forget_kept_answers():
+    """Each test starts without another's cache: the kept public pages and API answers
+    (core.public_cache, also held in this process's memory), throttle counts and rate
+    limits. Their keys follow the data, but not the settings a test overrides."""
+    from django.core.cache import cache
+
+    from core.public_cache import clear_local
+
+    cache.clear()
+    clear_local()
+
+
 # --- Users and units ------------------------------------------------------
 
 

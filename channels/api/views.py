@@ -6,7 +6,8 @@ host, the full path with its query and the language, so any change to the
 register gives a new ETag. Responses are `Cache-Control: public, no-cache`:
 they are the same for everybody, so shared caches may keep them, but must
 revalidate, because a closed channel has to stop being "official" at once.
-A revalidation costs two indexed queries and answers 304 without a body.
+A revalidation costs one query and answers 304 without a body; a repeated
+request is answered from the cache (core.public_cache).
 
 Errors have one shape, `{"error", "field", "code"}` (channels/api/errors.py).
 """
@@ -14,7 +15,6 @@ Errors have one shape, `{"error", "field", "code"}` (channels/api/errors.py).
 import csv
 from functools import wraps
 
-from django.core.cache import cache
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -42,10 +42,8 @@ from channels.api.serializers import (
     VerificationSerializer,
     VerifyQuerySerializer,
 )
+from core.public_cache import cached_response
 
-# How long the data of an answer stays in the cache (see `cached_data`); a change to
-# the register makes new keys at once, so this only bounds the memory kept.
-API_DATA_CACHE_SECONDS = 10 * 60
 # Rows fetched from the database at a time while the CSV streams out.
 CSV_CHUNK_SIZE = 1000
 CSV_COLUMNS = [
@@ -74,44 +72,35 @@ ERRORS = {
 
 
 def api_etag(request, *args, **kwargs) -> str:
-    # Computed once per request: the conditional GET and the data cache both use it.
-    etag = getattr(request, "_api_etag", None)
-    if etag is None:
-        etag = public_queries.etag_for(
-            "api",
-            public_queries.register_version(),
-            request.get_host(),
-            request.is_secure(),
-            request.get_full_path(),
-            get_language(),
-        )
-        request._api_etag = etag
-    return etag
+    return public_queries.etag_for(
+        "api",
+        public_queries.request_register_version(request),
+        request.get_host(),
+        request.is_secure(),
+        request.get_full_path(),
+        get_language(),
+    )
 
 
-def cached_data(request, build):
-    """The response data of this request, built once per register version.
+def conditional(view_class, *, cached: bool = True):
+    """The class's view with ETag revalidation; keeps `cls` for the schema generator.
 
-    The answers are the same for everybody and change only with the register,
-    so the data is kept in the cache under the request's ETag (the register's
-    version, host, scheme, path with query, and language): a repeated request
-    costs the version query and one cache read instead of the channel queries
-    and serialising them (BENCHMARKS.md, 1.). Any change to the register gives
-    new ETags, so nothing stale is served; old entries simply expire. The
-    throttle and the query validation run before, as for every request.
+    `cached`: its answers are the same for everybody and change only with the
+    register, so they are kept whole in the cache per register version
+    (core.public_cache); the throttle and the query validation still run for
+    every request that is not answered from it, and the throttle for those
+    that are.
     """
-    key = f"api-data:{api_etag(request)}"
-    data = cache.get(key)
-    if data is None:
-        data = build()
-        cache.set(key, data, API_DATA_CACHE_SECONDS)
-    return data
-
-
-def conditional(view_class):
-    """The class's view with ETag revalidation; keeps `cls` for the schema generator."""
     view = view_class.as_view()
-    wrapped = cache_control(public=True, no_cache=True)(condition(etag_func=api_etag)(view))
+    inner = view
+    if cached:
+        inner = cached_response(
+            "api",
+            public_queries.request_register_version,
+            anonymous_only=False,
+            api_view_class=view_class,
+        )(view)
+    wrapped = cache_control(public=True, no_cache=True)(condition(etag_func=api_etag)(inner))
     return wraps(view)(wrapped)
 
 
@@ -152,13 +141,10 @@ class ChannelListView(PublicAPIView):
     def get(self, request):
         params = self.validated_query(ChannelPageQuerySerializer)
 
-        def build():
-            paginator = ChannelPagination()
-            page = paginator.paginate_queryset(_filtered_channels(params), request, view=self)
-            data = ChannelSerializer(page, many=True, context={"request": request}).data
-            return paginator.get_paginated_response(data).data
-
-        return Response(cached_data(request, build))
+        paginator = ChannelPagination()
+        page = paginator.paginate_queryset(_filtered_channels(params), request, view=self)
+        data = ChannelSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
 
 
 class _Echo:
@@ -249,26 +235,18 @@ class VerifyView(PublicAPIView):
     def get(self, request):
         params = self.validated_query(VerifyQuerySerializer)
 
-        def build():
-            verification = public_queries.verify_address(
-                params["url"], platform=params.get("platform")
-            )
-            if verification is None:
-                return None
-            context = {"request": request, "verification": verification}
-            data = {
-                "url": verification.url,
-                "normalized": verification.normalized,
-                "verified": verification.verified,
-                "status": verification.status,
-                "channel": verification.channel,
-            }
-            return VerificationSerializer(data, context=context).data
-
-        data = cached_data(request, build)
-        if data is None:
+        verification = public_queries.verify_address(params["url"], platform=params.get("platform"))
+        if verification is None:
             raise ValidationError({"url": [_("This is not the address or handle of an account.")]})
-        return Response(data)
+        context = {"request": request, "verification": verification}
+        data = {
+            "url": verification.url,
+            "normalized": verification.normalized,
+            "verified": verification.verified,
+            "status": verification.status,
+            "channel": verification.channel,
+        }
+        return Response(VerificationSerializer(data, context=context).data)
 
 
 class OpenAPIView(SpectacularJSONAPIView):
@@ -285,5 +263,5 @@ class OpenAPIView(SpectacularJSONAPIView):
 
 
 channel_list = conditional(ChannelListView)
-channel_csv = conditional(ChannelCSVView)
+channel_csv = conditional(ChannelCSVView, cached=False)
 verify = conditional(VerifyView)

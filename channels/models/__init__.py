@@ -13,6 +13,7 @@ from channels.models.channels import (
 )
 from channels.models.platforms import Platform, PlatformKind
 from channels.models.political import PoliticalLink
+from channels.models.register_state import RegisterState
 
 __all__ = [
     "ApplicationContact",
@@ -27,4 +28,5 @@ __all__ = [
     "Platform",
     "PlatformKind",
     "PoliticalLink",
+    "RegisterState",
 ]

@@ -330,13 +330,17 @@ INGEST_THROTTLE_RATE = env("INGEST_THROTTLE_RATE", default="600/minute")
 
 # --- Cache ----------------------------------------------------------------------
 
-# API throttling counts in the default cache: shared across processes through
-# Redis when it is configured, per process otherwise.
-if REDIS_URL:
+# API throttling, rate limits and the kept public pages (core/public_cache.py)
+# use the default cache: shared across processes through Redis when it is
+# configured, per process otherwise. CACHE_URL puts the cache on a Redis of its
+# own, which may then evict keys under a memory limit without touching the
+# Celery broker's queues.
+CACHE_URL = env("CACHE_URL", default="") or REDIS_URL
+if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": "smedje-social",
         }
     }

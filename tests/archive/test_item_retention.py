@@ -660,6 +660,7 @@ NOT_PERSONAL = {
     "core.Heartbeat": "the broker check's timestamp",
     "core.SitePage": "public pages' text",
     "channels.Platform": "platform names",
+    "channels.RegisterState": "the public register's version number",
     "moderation.ContentRule": "the content rules",
     "moderation.RuleKeyword": "keyword phrases",
     "moderation.ReplyTemplate": "reply templates",

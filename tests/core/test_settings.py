@@ -98,3 +98,24 @@ def test_defaults_need_no_server():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"]
+
+
+def test_the_cache_follows_redis_url_or_its_own_cache_url():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CACHES['default']['LOCATION'], s.CELERY_BROKER_URL)"
+    )
+    base = {
+        "DJANGO_SETTINGS_MODULE": "smedje_social.settings.production",
+        "DJANGO_SECRET_KEY": "x" * 60,
+        "DJANGO_ALLOWED_HOSTS": "example.se",
+        "REDIS_URL": "redis://broker:6379/0",
+        "CACHE_URL": "",
+    }
+    shared = run_with(base)
+    assert shared.returncode == 0, shared.stderr
+    shared = run_with(base, code)
+    assert shared.stdout.split() == ["redis://broker:6379/0", "redis://broker:6379/0"]
+    own = run_with({**base, "CACHE_URL": "redis://cache:6379/1"}, code)
+    assert own.returncode == 0, own.stderr
+    assert own.stdout.split() == ["redis://cache:6379/1", "redis://broker:6379/0"]
