@@ -42,12 +42,17 @@ holds exactly the open items that have one. A batch is
    "due" in the same sweep (the sweep ran late) is skipped: the handlers get the later one.
 
 One transaction per batch, at most MAX_BATCHES batches per run (the rest waits for the
-next run), so the work and the number of queries grow with the items that are due and
-never with those that are not.
+next run); a batch shorter than BATCH_SIZE took all that was due and ends the claiming.
+So the work and the number of queries grow with the items that are due and never with
+those that are not.
 
 Then the run's claimed reminders are grouped per person (`reminders_dispatch`): one
-`ReminderEmail` per recipient lists all their items of the run, and after commit a task
-per e-mail sends it.
+`ReminderEmail` per recipient lists all their items of the run, and after commit one task
+per EMAIL_BATCH_SIZE e-mails sends them (`reminder_emails_queue`): each message to the
+broker is a round trip of a few milliseconds on a loaded machine, which with one task per
+e-mail was most of a large sweep (BENCHMARKS.md, 5.). The batch is only how the work is
+carried: each e-mail of it is taken, sent and recorded on its own
+(`reminder_emails_send`), exactly as a task of its own would do it.
 
 Never twice
 -----------
@@ -56,12 +61,14 @@ Never twice
   the unique row decides; the loser sends nothing for it.
 * A sweep that dies after claiming leaves rows without e-mail (`dispatched_at` null);
   the next sweep dispatches rows older than REMINDER_RETRY_AFTER_MINUTES.
-* The e-mail task takes its `ReminderEmail` with one conditional UPDATE
+* The e-mail task takes each `ReminderEmail` with one conditional UPDATE
   (``sending_started_at`` null → now) that is committed before it talks to the mail
   server; a task delivered twice, or queued again by a sweep, finds it taken and does
-  nothing. A send that fails with an error releases it, and the task retries with a
-  countdown (reminder_tasks.EMAIL_MAX_RETRIES); an e-mail queued but never started (a lost task) is
-  queued again by a later sweep, up to EMAIL_MAX_ATTEMPTS attempts in all.
+  nothing. A send that fails with an error releases that e-mail only: the batch goes on
+  with the others, and the task retries the e-mails the mail server refused with a
+  countdown (reminder_tasks.EMAIL_MAX_RETRIES); an e-mail queued but never started (a
+  lost task, a broker that was down) is queued again by a later sweep, up to
+  EMAIL_MAX_ATTEMPTS attempts in all.
 
 Exactly once is not possible between a mail server and a database: the moment the server
 accepts the message and the moment we record it are two commits. We choose *at most once*
@@ -109,14 +116,16 @@ logger = logging.getLogger(__name__)
 
 # Items claimed per transaction, and batches per run: a run after a long outage claims at
 # most BATCH_SIZE * MAX_BATCHES reminders and leaves the rest to the next run.
-BATCH_SIZE = 200
-MAX_BATCHES = 50
+BATCH_SIZE = 500
+MAX_BATCHES = 20
 # Items given a due time per transaction by the catch-up step (see `clocks_catch_up`).
 CATCH_UP_BATCH_SIZE = 500
 # Stale rows taken up again per run.
 RECOVERY_LIMIT = 5000
 # Attempts at one e-mail in all (task retries and sweeps together).
 EMAIL_MAX_ATTEMPTS = 5
+# E-mails per sending task: one broker message carries this many e-mail ids.
+EMAIL_BATCH_SIZE = 50
 
 STEPS = (ReminderStep.BEFORE, ReminderStep.DUE, ReminderStep.ESCALATION)
 
@@ -268,13 +277,56 @@ def _save_next_steps(items: list[Item]) -> None:
         )
 
 
-def _claim_batch(*, run: uuid.UUID, now: datetime, cal: WorkingCalendar) -> Counter | None:
-    """Claim the due steps of one batch of items; None when nothing was due."""
-    items = list(due_items(now).select_for_update(skip_locked=True, of=("self",))[:BATCH_SIZE])
+def _insert_claims(claims: list[tuple[int, str]], *, run: uuid.UUID, claimed_at) -> Counter:
+    """Insert the (item id, step) rows this run claims; count, by step, those it inserted.
+
+    A row another sweep inserted first is skipped (the unique constraint): that sweep
+    sends it. On PostgreSQL one INSERT … ON CONFLICT DO NOTHING RETURNING, which builds
+    no model instances and tells at once which rows are this run's; elsewhere
+    `bulk_create` and a count of the run's rows.
+    """
+    if not claims:
+        return Counter()
+    if connection.vendor != "postgresql":
+        ItemReminder.objects.bulk_create(
+            [
+                ItemReminder(item_id=item_id, step=step, run=run, claimed_at=claimed_at)
+                for item_id, step in claims
+            ],
+            ignore_conflicts=True,
+        )
+        mine = ItemReminder.objects.filter(run=run, item_id__in={item_id for item_id, _ in claims})
+        return Counter(mine.values_list("step", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ItemReminder._meta.db_table} (run, claimed_at, item_id, step) "  # noqa: S608 - the table name; values bound
+            "SELECT %s::uuid, %s, claim.item_id, claim.step "
+            "FROM unnest(%s::bigint[], %s::varchar[]) AS claim(item_id, step) "
+            "ON CONFLICT DO NOTHING RETURNING step",
+            [
+                str(run),
+                claimed_at,
+                [item_id for item_id, _ in claims],
+                [step for _, step in claims],
+            ],
+        )
+        return Counter(step for (step,) in cursor.fetchall())
+
+
+# What the claim reads of an item (`step_times`, `_save_next_steps`), not its content.
+CLAIM_FIELDS = ("received_at", "due_at", "next_reminder_step", "next_reminder_at")
+
+
+def _claim_batch(*, run: uuid.UUID, now: datetime, cal: WorkingCalendar) -> tuple[int, Counter]:
+    """Claim the due steps of one batch of items: (items read, steps this run claimed)."""
+    items = list(
+        due_items(now)
+        .only(*CLAIM_FIELDS)
+        .select_for_update(skip_locked=True, of=("self",))[:BATCH_SIZE]
+    )
     if not items:
-        return None
-    claimed_at = timezone.now()
-    rows = []
+        return 0, Counter()
+    claims = []
     for item in items:
         if item.handled:
             item.next_reminder_step, item.next_reminder_at = "", None
@@ -284,14 +336,11 @@ def _claim_batch(*, run: uuid.UUID, now: datetime, cal: WorkingCalendar) -> Coun
         steps = [step for step in STEPS[start:] if times[step] <= now]
         if ReminderStep.BEFORE in steps and ReminderStep.DUE in steps:
             steps.remove(ReminderStep.BEFORE)
-        rows += [
-            ItemReminder(item=item, step=step, run=run, claimed_at=claimed_at) for step in steps
-        ]
+        claims += [(item.pk, step) for step in steps]
         item.next_reminder_step, item.next_reminder_at = _next_step(times, now, start)
-    ItemReminder.objects.bulk_create(rows, ignore_conflicts=True)
+    claimed = _insert_claims(claims, run=run, claimed_at=timezone.now())
     _save_next_steps(items)
-    # What this run inserted; rows another sweep inserted first are theirs to send.
-    return Counter(ItemReminder.objects.filter(run=run).values_list("step", flat=True))
+    return len(items), claimed
 
 
 def reminders_sweep(*, now: datetime | None = None) -> SweepResult:
@@ -302,11 +351,15 @@ def reminders_sweep(*, now: datetime | None = None) -> SweepResult:
     result.clocks_started = clocks_catch_up(cal=cal)
     for number in range(1, MAX_BATCHES + 1):
         with transaction.atomic():
-            claimed = _claim_batch(run=result.run, now=now, cal=cal)
-        if claimed is None:
+            read, claimed = _claim_batch(run=result.run, now=now, cal=cal)
+        result.claimed.update(claimed)
+        if read:
+            logger.info(
+                "Reminder sweep %s: batch %d, claimed so far %s", result.run, number, result.claimed
+            )
+        # A short batch took every due item not locked by another sweep: none is left.
+        if read < BATCH_SIZE:
             break
-        logger.info("Reminder sweep %s: batch %d, claimed so far %s", result.run, number, claimed)
-        result.claimed = claimed
     result.emails = reminders_dispatch(run=result.run)
     result.requeued = reminder_emails_requeue()
     logger.info("Reminder sweep done: %s", result)
@@ -340,20 +393,25 @@ def communicator_ids() -> list[int]:
     )
 
 
+def with_item_channel(reminders):
+    """ItemReminders with `item_channel_id`, all that `reminder_recipients` reads of the item."""
+    return reminders.annotate(item_channel_id=F("item__channel_id")).only("step")
+
+
 def reminder_recipients(reminders, *, at: datetime | None = None) -> dict[int, list]:
-    """{user id: [ItemReminder, …]} for reminders whose item and channel are loaded.
+    """{user id: [ItemReminder, …]} for reminders read through `with_item_channel`.
 
     A fixed number of queries: handlers of all channels at once, absences once (the
     substitute chains are followed in memory), communicators once.
     """
     from moderation.selectors import effective_handler_ids, substitute_map
 
-    handlers = handler_ids_by_channel({r.item.channel_id for r in reminders})
+    handlers = handler_ids_by_channel({r.item_channel_id for r in reminders})
     absences = substitute_map(at)
     communicators = None
     by_user = defaultdict(list)
     for reminder in reminders:
-        own = handlers.get(reminder.item.channel_id, [])
+        own = handlers.get(reminder.item_channel_id, [])
         if reminder.step == ReminderStep.BEFORE:
             users = own
         elif reminder.step == ReminderStep.DUE:
@@ -367,25 +425,57 @@ def reminder_recipients(reminders, *, at: datetime | None = None) -> dict[int, l
     return by_user
 
 
+def _link_emails(through, row_field: str, links: list[tuple[int, int]]) -> None:
+    """Insert the (e-mail id, claimed row id) pairs into the e-mails' many-to-many table.
+
+    On PostgreSQL one INSERT from two arrays: a model instance per pair (thousands in a
+    large sweep) cost more than the statement. Elsewhere `bulk_create`.
+    """
+    if not links:
+        return
+    if connection.vendor != "postgresql":
+        through.objects.bulk_create(
+            [through(reminderemail_id=email, **{row_field: row}) for email, row in links],
+            batch_size=1000,
+        )
+        return
+    email_column = through._meta.get_field("reminderemail").column
+    row_column = through._meta.get_field(row_field).column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {through._meta.db_table} ({email_column}, {row_column}) "  # noqa: S608 - table and columns from the model; values bound
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
+            [[email for email, _ in links], [row for _, row in links]],
+        )
+
+
 def dispatch_claims(
-    *, model, kind: str, run: uuid.UUID, related: str, parent: str, recipients_of
+    *,
+    model,
+    kind: str,
+    run: uuid.UUID,
+    related: str,
+    recipients_of,
+    parent: str = "",
+    load=None,
 ) -> int:
     """Turn the run's claimed rows (and stale ones) into one e-mail per person; queue them.
 
-    `related` is the ReminderEmail relation that lists the rows, `parent` the row's item
-    or channel (loaded with it); `recipients_of(rows)` returns {user id: rows}.
+    `related` is the ReminderEmail relation that lists the rows; `recipients_of(rows)`
+    returns {user id: rows}. What it reads of a row's item or channel is loaded with the
+    row: `parent` (select_related), or `load(queryset)` for a large sweep's thousands of
+    rows, which reads only that.
     """
-    from moderation.reminder_tasks import reminder_email_send_task
-
     stale = timezone.now() - retry_after()
     with transaction.atomic():
-        rows = list(
+        pending = (
             model.objects.filter(dispatched_at__isnull=True)
             .filter(Q(run=run) | Q(claimed_at__lt=stale))
-            .select_related(parent)
             .select_for_update(skip_locked=True, of=("self",))
-            .order_by("pk")[: BATCH_SIZE * MAX_BATCHES + RECOVERY_LIMIT]
+            .order_by("pk")
         )
+        pending = load(pending) if load else pending.select_related(parent)
+        rows = list(pending[: BATCH_SIZE * MAX_BATCHES + RECOVERY_LIMIT])
         if not rows:
             return 0
         by_user = recipients_of(rows)
@@ -393,25 +483,19 @@ def dispatch_claims(
             get_user_model()
             .objects.filter(pk__in=by_user, is_active=True)
             .exclude(email="")
-            .in_bulk()
+            .values_list("pk", flat=True)
         )
         emails = ReminderEmail.objects.bulk_create(
             [ReminderEmail(kind=kind, recipient_id=pk, run=run) for pk in sorted(users)]
         )
-        through = getattr(ReminderEmail, related).through
-        row_field = f"{model._meta.model_name}_id"
-        through.objects.bulk_create(
-            [
-                through(reminderemail_id=email.pk, **{row_field: row.pk})
-                for email in emails
-                for row in by_user[email.recipient_id]
-            ],
-            batch_size=1000,
+        _link_emails(
+            getattr(ReminderEmail, related).through,
+            f"{model._meta.model_name}_id",
+            [(email.pk, row.pk) for email in emails for row in by_user[email.recipient_id]],
         )
         model.objects.filter(pk__in=[row.pk for row in rows]).update(dispatched_at=timezone.now())
-        for email in emails:
-            # Broker down: logged; `reminder_emails_requeue` queues it again later.
-            transaction.on_commit(lambda pk=email.pk: delay_or_log(reminder_email_send_task, pk))
+        ids = [email.pk for email in emails]
+        transaction.on_commit(lambda: reminder_emails_queue(ids))
     return len(emails)
 
 
@@ -422,12 +506,74 @@ def reminders_dispatch(*, run: uuid.UUID) -> int:
         kind=ReminderEmail.Kind.RESPONSE,
         run=run,
         related="item_reminders",
-        parent="item",
+        load=with_item_channel,
         recipients_of=reminder_recipients,
     )
 
 
 # --- Sending ----------------------------------------------------------------------------
+
+
+def reminder_emails_queue(email_ids: list[int]) -> int:
+    """Queue the sending of these e-mails, EMAIL_BATCH_SIZE to a task; the tasks queued.
+
+    Call after commit. When the broker cannot be reached (logged by `delay_or_log`) the
+    remaining batches are not tried, each would only wait for the same timeout:
+    `reminder_emails_requeue` queues every e-mail left unqueued once the broker is back.
+    """
+    from moderation.reminder_tasks import reminder_email_batch_task
+
+    queued = 0
+    for start in range(0, len(email_ids), EMAIL_BATCH_SIZE):
+        if not delay_or_log(reminder_email_batch_task, email_ids[start : start + EMAIL_BATCH_SIZE]):
+            logger.warning(
+                "%d reminder e-mails not queued; a later sweep queues them again",
+                len(email_ids) - start,
+            )
+            break
+        queued += 1
+    return queued
+
+
+@dataclass
+class BatchResult:
+    """What `reminder_emails_send` did with each e-mail of a batch."""
+
+    sent: list[int] = field(default_factory=list)
+    # Refused by the mail server or the network (OSError, smtplib's errors included): the
+    # task tries these again after a countdown. `error` is the last such error.
+    retry: list[int] = field(default_factory=list)
+    error: Exception | None = None
+    # Failed otherwise (logged): left to `reminder_emails_requeue`, as a failed task's were.
+    failed: list[int] = field(default_factory=list)
+
+
+def reminder_emails_send(*, email_ids: list[int]) -> BatchResult:
+    """Send each e-mail of a batch on its own with `reminder_email_send`.
+
+    One e-mail failing neither stops nor repeats the others: each is taken, sent and
+    recorded by itself, and a failed one is released for a retry. When the task's time
+    runs out (Celery's soft limit, raised inside the send), the e-mail being sent is
+    released like any failure and the ones not started yet are retried with it.
+    """
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    result = BatchResult()
+    for index, email_id in enumerate(email_ids):
+        try:
+            if reminder_email_send(email_id=email_id):
+                result.sent.append(email_id)
+        except SoftTimeLimitExceeded as error:
+            result.retry += email_ids[index:]
+            result.error = error
+            break
+        except OSError as error:
+            result.retry.append(email_id)
+            result.error = error
+        except Exception:
+            logger.exception("Reminder e-mail %s failed; a later sweep queues it again", email_id)
+            result.failed.append(email_id)
+    return result
 
 
 def reminder_email_send(*, email_id: int) -> bool:
@@ -466,8 +612,6 @@ def reminder_emails_requeue() -> int:
 
     E-mails taken but never finished are left alone (at most once) and logged.
     """
-    from moderation.reminder_tasks import reminder_email_send_task
-
     stale = timezone.now() - retry_after()
     unsent = ReminderEmail.objects.filter(sent_at__isnull=True, created_at__lt=stale)
     ids = list(
@@ -475,8 +619,8 @@ def reminder_emails_requeue() -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[:RECOVERY_LIMIT]
     )
-    for pk in ids:
-        transaction.on_commit(lambda pk=pk: delay_or_log(reminder_email_send_task, pk))
+    if ids:
+        transaction.on_commit(lambda: reminder_emails_queue(ids))
     uncertain = unsent.filter(sending_started_at__lt=stale).count()
     if uncertain:
         logger.warning(

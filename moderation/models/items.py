@@ -238,11 +238,13 @@ class Item(models.Model):
             models.Index(fields=["channel", "state", "received_at"]),
             models.Index(fields=["state", "-is_flagged", "received_at"], name="item_queue_order"),
             # The reminder sweep reads only items whose clock runs and whose next step is
-            # due; the dashboards count overdue items by state and due time.
+            # due, in the order of this index (so a batch stops after BATCH_SIZE rows
+            # instead of sorting all that are due); the dashboards count overdue items by
+            # state and due time.
             models.Index(
-                fields=["next_reminder_at"],
+                fields=["next_reminder_at", "id"],
                 condition=Q(state="open", next_reminder_at__isnull=False),
-                name="item_reminder_sweep",
+                name="item_reminder_sweep_order",
             ),
             models.Index(fields=["state", "due_at"], name="item_state_due"),
             # The sweep's catch-up looks for open items that expect an answer but have no

@@ -230,7 +230,7 @@ def test_nothing_is_lost_while_redis_is_down(
         "registration_send_task",
     ):
         assert f"Could not queue moderation.tasks.{task}(" in caplog.text
-    assert "Could not queue moderation.reminder_tasks.reminder_email_send_task(" in caplog.text
+    assert "Could not queue moderation.reminder_tasks.reminder_email_batch_task(" in caplog.text
     assert "application_event_notify_task" in caplog.text
 
     # The outage lasted long enough for every sweep to take the waiting work up again.

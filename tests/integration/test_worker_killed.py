@@ -14,10 +14,10 @@ started afterwards, gets the message again:
   exactly one item;
 * the reminder sweep, after its rows were claimed and before the commit: the second
   sweep claims each step once and sends one e-mail per person;
-* sending a reminder e-mail, just before the message goes to the mail server: the
-  design is "at most once" (moderation/reminders.py, "Never twice"), so the second
-  delivery of the task finds the e-mail taken and sends nothing; its row keeps
-  `sent_at` empty and no duplicate goes out.
+* sending a batch of reminder e-mails, just before the first goes to the mail server:
+  the design is "at most once" (moderation/reminders.py, "Never twice"), so the second
+  delivery of the batch finds that e-mail taken and skips it (its row keeps `sent_at`
+  empty and no duplicate goes out), and sends the batch's other e-mail once.
 """
 
 from datetime import timedelta
@@ -176,17 +176,20 @@ def test_a_reminder_e_mail_killed_while_sending_is_never_sent_twice(
     assert reminders_sweep().emails == 2
     # Taking the e-mail is committed before the mail server is contacted.
     kill_when_paused(workers, first, in_transaction=False)
+    # Both e-mails went in one message, which the killed worker had taken.
+    assert first.log().count("reminder_email_batch_task[") == 1  # received, never done
 
     taken = ReminderEmail.objects.get(sending_started_at__isnull=False)
     assert taken.sent_at is None and taken.attempts == 1
     other = ReminderEmail.objects.exclude(pk=taken.pk).get()
 
     second = workers()
-    # Both messages reach the new worker: the one taken before the kill, and the other.
+    # The one message of the batch (both e-mails), taken before the kill, reaches the new
+    # worker.
     wait_for(
-        lambda: second.log().count("reminder_email_send_task") >= 4,  # received + succeeded
+        lambda: second.log().count("reminder_email_batch_task[") >= 2,  # received + succeeded
         seconds=90,
-        what="Both e-mail tasks on the new worker",
+        what="The e-mail batch on the new worker",
         log=second.log,
     )
     wait_for(
