@@ -53,7 +53,7 @@ import json
 import logging
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, prefetch_related_objects
+from django.db.models import Exists, F, Max, OuterRef, Q, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -122,21 +122,30 @@ def items_due(today: datetime.date | None = None, rule: RetentionRule | None = N
 
 
 def items_propose(run: DisposalRun, today: datetime.date) -> int:
-    """List the due items as candidates of `run`, one transaction per batch."""
+    """List the due items as candidates of `run`, one transaction per batch.
+
+    One ``INSERT ... SELECT`` per batch, as for the records
+    (`archive.services.disposal.insert_select`): the ids never pass through Python.
+    """
+    from archive.services.disposal import insert_select
+
     due, rule = items_due(today)
     if rule is None:
         return 0
     count, last = 0, 0
     while True:
-        ids = list(due.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH_SIZE])
-        if not ids:
-            break
+        batch = (
+            due.filter(pk__gt=last)
+            .order_by("pk")
+            .annotate(candidate_run=Value(run.pk), candidate_rule=Value(rule.pk))
+            .values_list("candidate_run", "pk", "candidate_rule")[:BATCH_SIZE]
+        )
         with transaction.atomic():
-            ItemDisposalCandidate.objects.bulk_create(
-                [ItemDisposalCandidate(run=run, item_id=pk, rule=rule) for pk in ids]
-            )
-        count += len(ids)
-        last = ids[-1]
+            added = insert_select(ItemDisposalCandidate, ["run", "item_id", "rule"], batch)
+            if not added:
+                break
+            last = run.item_candidates.aggregate(last=Max("item_id"))["last"]
+        count += added
         logger.info("Disposal run %s: %s items proposed so far", run.pk, count)
     return count
 

@@ -42,10 +42,11 @@ def test_a_batch_costs_the_same_queries_for_few_and_many_records(
     rule(RecordType.REMOVED)
     rule(RecordType.DIRECT_MESSAGE)
     run = approved_run(count, make_record, registrar)
-    # Lock the run, candidates, the batch (due records with their channel, platform
-    # and unit, locked), the log entries, the delete with its cascades and SET NULLs,
-    # the run's count, the next (empty) candidates, finishing the run and its audit
-    # row, with savepoints: 26 whatever the batch size.
+    # Lock the run, candidates, the rules, the batch (the ids of the due records,
+    # locked), the log entries (one INSERT ... SELECT), one statement per relation to
+    # a record (annotations, requests, masks, holds) and the records' DELETE, the run's
+    # count, the next (empty) candidates, the items part, finishing the run and its
+    # audit row, with savepoints: 25 whatever the batch size.
     with django_assert_max_num_queries(26):
         run = services.disposal_run_execute(run=run, actor=registrar)
     assert run.disposed_count == count
