@@ -13,10 +13,10 @@ followed in memory, so these functions cost a fixed number of queries.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, IntegerField, Subquery
+from django.db.models import Exists, IntegerField, Prefetch, Subquery, prefetch_related_objects
 from django.utils import timezone
 
-from moderation.models import Absence
+from moderation.models import OPEN_STATES, Absence, ContentRule, ItemState
 
 
 def substitute_map(at=None) -> dict[int, int | None]:
@@ -156,16 +156,8 @@ def unattended_channels(at=None):
 # --- The queue ------------------------------------------------------------------------------
 
 
-def queue_items(items, *, channel=None, kind="", state="open", q=""):
-    """The queue's rows from `items` (already limited to what the user may see), filtered.
-
-    Ordered flagged first, then oldest first, with what a row shows joined
-    or prefetched, so that a page costs the same whatever the queue's size.
-    """
-    from django.db.models import Prefetch
-
-    from moderation.models import OPEN_STATES, ContentRule, ItemState
-
+def _queue_filtered(items, *, channel=None, kind="", state="open", q=""):
+    """`items` narrowed by the queue's filters; nothing joined."""
     if channel is not None:
         items = items.filter(channel=channel)
     if kind:
@@ -174,15 +166,72 @@ def queue_items(items, *, channel=None, kind="", state="open", q=""):
         items = items.filter(state__in=OPEN_STATES)
     elif state in ItemState.values:
         items = items.filter(state=state)
-    return (
-        items.search(q)
-        .select_related("channel__platform", "claimed_by", "registration")
-        .prefetch_related(
-            Prefetch("flagged_rules", queryset=ContentRule.objects.order_by("number"))
-        )
-        .defer("attachments", "flagged_words")
-        .queue_order()
+    return items.search(q)
+
+
+def _joined(items):
+    """What a row of the queue shows from other tables, joined in the same query: the
+    channel and its platform, the holder and the registration."""
+    return items.select_related("channel__platform", "claimed_by", "registration").defer(
+        "attachments", "flagged_words"
     )
+
+
+def _flagged_rules():
+    """The rules a flagged row names, in their order (one query for a page's rows)."""
+    return Prefetch("flagged_rules", queryset=ContentRule.objects.order_by("number"))
+
+
+def queue_items(items, *, channel=None, kind="", state="open", q=""):
+    """The queue's rows from `items` (already limited to what the user may see), filtered.
+
+    Ordered flagged first, then oldest first, with what a row shows joined
+    or prefetched, so that a page costs the same whatever the queue's size.
+    A page of the queue page is read through `queue_pages`, which gives the
+    same rows in the same order.
+    """
+    filtered = _queue_filtered(items, channel=channel, kind=kind, state=state, q=q)
+    return _joined(filtered).prefetch_related(_flagged_rules()).queue_order()
+
+
+class QueuePages:
+    """The queue as the paginator reads it: its count, and one page at a time.
+
+    A page's rows are read in one query that chooses the page's ids first,
+    from the items alone (filters, order, offset and limit, in a subquery),
+    and joins only those rows to what they show. Joining every item of the
+    queue to its channel before taking 50 made PostgreSQL hash all 14,500
+    channels for each page of a handler's 5,000 items (BENCHMARKS.md, 3.).
+    The order ends in the id, so the rows and their order are exactly those
+    of the same slice of `queue_items`. Only flagged rows show their rules,
+    so a page without any costs no query for them.
+    """
+
+    ordered = True  # for the paginator, which warns about unordered lists
+
+    def __init__(self, items):
+        self._items = items.queue_order()
+
+    def count(self) -> int:
+        return self._items.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            raise TypeError("The queue is read a page (a slice) at a time.")
+        page_ids = self._items.values("pk")[key]
+        rows = list(
+            _joined(self._items.model._default_manager.filter(pk__in=page_ids)).queue_order()
+        )
+        prefetch_related_objects([row for row in rows if row.is_flagged], _flagged_rules())
+        return rows
+
+
+def queue_pages(items, *, channel=None, kind="", state="open", q="") -> QueuePages:
+    """`queue_items` for the paginator: the same rows, a page read with one query."""
+    return QueuePages(_queue_filtered(items, channel=channel, kind=kind, state=state, q=q))
 
 
 class SubqueryCount(Subquery):
