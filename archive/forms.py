@@ -1,22 +1,24 @@
 """Forms of the archive pages; they parse input, the services write."""
 
-import hashlib
+import dataclasses
+import re
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
-from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Max, Subquery
+from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
+from django.http import QueryDict
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from archive.models import PublicRecordRequest, Record, RecordType
 from archive.selectors import RecordFilters
+from channels.addresses import normalize
 from channels.models import Channel
 from core.models import Unit
 
@@ -38,70 +40,258 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class ChannelSelect(forms.Select):
-    """The channel filter: a <select> of every channel, its options kept in the cache.
+class OptionsSelect(forms.Select):
+    """A <select> whose options are written in Python, not through a template each.
 
-    At national scale that is some 15,000 options; building them (a model
-    instance and a template each) took about half a second of CPU a page
-    (BENCHMARKS.md, 4.). The options are written once per language and state
-    of the channels and platforms (their number and newest change), and the
-    chosen one is marked on the way out. Same markup, single choices only.
+    Django renders every option with a template of its own: for the 290 units of
+    a national-scale archive that took about as long as the rest of the search
+    page (BENCHMARKS.md, 4.). Same markup as forms.Select; single choices only.
     """
 
-    CACHE_SECONDS = 60 * 60
-
-    def _version(self) -> str:
-        from channels.models import Platform
-
-        state = Channel.objects.aggregate(
-            count=Count("pk"),
-            last=Max("updated_at"),
-            platforms=Max(
-                Subquery(Platform.objects.order_by("-updated_at").values("updated_at")[:1])
-            ),
-        )
-        return f"{state['count']}:{state['last']}:{state['platforms']}"
-
     def use_required_attribute(self, initial):
-        # The filters are optional; asking Select would run the channel query for it.
+        # The filters are optional; asking Select would run the choices' query for it.
         return False
 
-    def _options(self) -> str:
-        return "\n".join(
-            format_html('<option value="{}">{}</option>', value, label)
-            for value, label in self.choices
-        )
-
     def render(self, name, value, attrs=None, renderer=None):
-        version = hashlib.sha256(self._version().encode()).hexdigest()[:32]
-        key = f"archive-channel-options:{get_language()}:{version}"
-        options = cache.get(key)
-        if options is None:
-            options = self._options()
-            cache.set(key, options, self.CACHE_SECONDS)
-        chosen = format_html('<option value="{}">', "" if value is None else value)
-        options = options.replace(chosen, chosen[:-1] + " selected>", 1)
+        chosen = next(iter(self.format_value(value)), "")
+        rows, found = [], False
+        for option_value, label in self.choices:
+            option_value = "" if option_value is None else str(option_value)
+            selected = not found and option_value == chosen
+            found = found or selected
+            rows.append((option_value, " selected" if selected else "", label))
         return format_html(
             '<select name="{}"{}>\n{}\n</select>',
             name,
             flatatt(self.build_attrs(self.attrs, attrs)),
-            mark_safe(options),  # noqa: S308 - every option escaped by format_html
+            format_html_join("\n", '<option value="{}"{}>{}</option>', rows),
         )
 
 
-class RecordSearchForm(forms.Form):
-    """The archive search (a GET form); a wrong value in one filter is ignored."""
+class _NameChoiceIterator(ModelChoiceIterator):
+    """The choices as (id, name) rows: no model instance each, no server-side cursor."""
 
-    q = forms.CharField(label=_("Text"), required=False, max_length=200)
-    channel = forms.ModelChoiceField(
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", "name")
+
+
+class NameChoiceField(forms.ModelChoiceField):
+    """A filter among named objects (units), listed by name in an OptionsSelect."""
+
+    iterator = _NameChoiceIterator
+    widget = OptionsSelect
+
+
+# --- The channel filter ----------------------------------------------------------
+
+# A text that matches more channels than this lists none of them by name: the
+# records of all of them are shown (search), or the text must be narrowed (export).
+CHANNEL_MATCHES_LISTED = 20
+
+# "Name (Platform)": how the field shows a chosen channel, so that it can be typed too.
+_LABEL = re.compile(r"^(?P<name>.*\S)\s*\((?P<platform>[^()]+)\)$")
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def channels_matching(text: str):
+    """Channels whose name, address or handle contains `text`, in any case.
+
+    Also the channel that an address names in any way it can be written
+    (`https://www.facebook.com/Exempelby/` finds `facebook.com/exempelby`) and
+    the channel written as the field shows a chosen one, "Name (Platform)".
+    Channels of every status: the archive keeps the records of closed ones.
+    """
+    text = text.strip()
+    handle = text.lstrip("@") or text
+    condition = (
+        Q(display_name__icontains=text)
+        | Q(address__icontains=handle)
+        | Q(normalized_address__icontains=handle)
+    )
+    if canonical := normalize(text):
+        condition |= Q(normalized_address=canonical)
+    if label := _LABEL.match(text):
+        condition |= Q(display_name__iexact=label["name"], platform__name__iexact=label["platform"])
+    return Channel.objects.filter(condition)
+
+
+@dataclasses.dataclass(frozen=True)
+class ChannelMatches:
+    """What a form's channel filter stands for once the form is cleaned."""
+
+    text: str = ""  # the text searched for; empty when a channel was named by its number
+    channels: tuple = ()  # the channels found, at most CHANNEL_MATCHES_LISTED
+    more: bool = False  # more channels match than are listed
+
+    @property
+    def chosen(self) -> Channel | None:
+        """The one channel the filter stands for, if it is one."""
+        return self.channels[0] if len(self.channels) == 1 and not self.more else None
+
+    def channel_ids(self) -> list[int]:
+        """The ids of every channel the filter stands for (one query more when many match).
+
+        A list, never a subquery: PostgreSQL estimates a few rows for any
+        `ILIKE '%…%'`, and for a text that matches thousands of channels it then
+        walked the records channel by channel (3–5 s on the national-scale
+        data); with the ids it takes the usual plans (10–20 ms).
+        """
+        if self.more:
+            return list(channels_matching(self.text).values_list("pk", flat=True))
+        return [channel.pk for channel in self.channels]
+
+
+class _ChannelField(forms.Field):
+    """A channel's number, from a link or a choice among matches; read by the form."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value):
+        return value if isinstance(value, str) else ""
+
+
+class _ChannelFilterForm(forms.Form):
+    """A filter by channel among thousands: a text field, and a channel's number.
+
+    `channel_q` takes part of a channel's name, handle or address, in any case;
+    `channel` names one channel by its number, as links do (`?channel=42`). A
+    select of every channel was 14,500 options, a megabyte of HTML a page
+    (BENCHMARKS.md, 4.); this loads only the channels that match.
+
+    The number decides when the text is absent (a link), or is the chosen
+    channel as the field shows it ("Name (Platform)"); otherwise the text does,
+    and an empty text means every channel. After cleaning, `channel_matches`
+    says what the filter stands for (None: every channel), and the bound data
+    is rewritten so that the field shows a chosen channel by its name.
+    Bad input is an error on the text field, never a server error.
+    """
+
+    channel_q = forms.CharField(
         label=_("Channel"),
         required=False,
-        # Only what an option shows: thousands of full rows cost a second a page.
-        queryset=Channel.objects.select_related("platform").only("display_name", "platform__name"),
-        empty_label=_("All channels"),
-        widget=ChannelSelect,
+        max_length=200,
+        help_text=_("Part of the channel's name, handle or address."),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
-    unit = forms.ModelChoiceField(
+    channel = _ChannelField()
+
+    # Whether a number from a choice among the matches of the text picks that channel.
+    number_picks_among_matches = False
+
+    channel_matches: ChannelMatches | None = None
+
+    def clean(self):
+        data = super().clean()
+        self.channel_matches = None
+        data["channel"] = None
+        if "channel_q" not in self._errors:
+            self.channel_matches = self._match_channels(data.get("channel_q", ""))
+            if self.channel_matches is not None:
+                data["channel"] = self.channel_matches.chosen
+        return data
+
+    def _match_channels(self, text: str) -> ChannelMatches | None:
+        text = text.strip()
+        chosen, bad_number = self._numbered_channel()
+        if "channel_q" not in self.data:
+            # A link: the number alone.
+            if bad_number:
+                self.add_error("channel_q", _("The link names a channel that does not exist."))
+                self._show(text="", number="")
+            if chosen is None:
+                return None
+            self._show(text=str(chosen), number=chosen.pk)
+            return ChannelMatches(channels=(chosen,))
+        if chosen is not None and (
+            _folded(text) == _folded(str(chosen))
+            or (
+                self.number_picks_among_matches
+                and text
+                and channels_matching(text).filter(pk=chosen.pk).exists()
+            )
+        ):
+            self._show(text=str(chosen), number=chosen.pk)
+            return ChannelMatches(channels=(chosen,))
+        # The text decides; a number left from an earlier choice no longer counts.
+        self._show(text=text, number="")
+        if not text:
+            return None
+        found = list(
+            channels_matching(text)
+            .select_related("platform")
+            .only("display_name", "normalized_address", "platform__name")
+            .order_by("display_name", "pk")[: CHANNEL_MATCHES_LISTED + 1]
+        )
+        matches = ChannelMatches(
+            text=text,
+            channels=tuple(found[:CHANNEL_MATCHES_LISTED]),
+            more=len(found) > CHANNEL_MATCHES_LISTED,
+        )
+        if not found:
+            self.add_error("channel_q", _("No channel matches “%(text)s”.") % {"text": text})
+        elif matches.chosen is None:
+            self._several_channels(matches)
+        return matches
+
+    def _several_channels(self, matches: ChannelMatches) -> None:
+        """The text matches several channels: by default the filter takes them all."""
+
+    def _numbered_channel(self) -> tuple[Channel | None, bool]:
+        """The channel `channel` names, and whether it names none that exists."""
+        raw = self.data.get("channel", "")
+        raw = raw.strip() if isinstance(raw, str) else ""
+        if not raw:
+            return None, False
+        if not (raw.isascii() and raw.isdigit()):
+            return None, True
+        number = int(raw)
+        # A number no channel id can have would overflow the database's integer.
+        low, high = connection.ops.integer_field_range(Channel._meta.pk.get_internal_type())
+        if (low is not None and number < low) or (high is not None and number > high):
+            return None, True
+        channel = Channel.objects.select_related("platform").filter(pk=number).first()
+        return channel, channel is None
+
+    def _show(self, *, text: str, number) -> None:
+        """What the fields show when the form is displayed again."""
+        data = self.data.copy()
+        data["channel_q"] = text
+        data["channel"] = str(number)
+        self.data = data
+
+
+class _Rendered:
+    """A crispy layout object that writes what a method of the form returns (escaped there)."""
+
+    def __init__(self, method):
+        self.method = method
+
+    def render(self, form, context, template_pack=None, **kwargs):
+        return self.method()
+
+
+def _values(data, key) -> list:
+    return data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+
+
+class RecordSearchForm(_ChannelFilterForm):
+    """The archive search (a GET form); a wrong value in one filter is ignored.
+
+    A channel text that matches several channels shows the records of all of
+    them, and lists the channels (up to CHANNEL_MATCHES_LISTED) with a link
+    that narrows the search to each; one that matches none finds no record.
+    """
+
+    q = forms.CharField(label=_("Text"), required=False, max_length=200)
+    unit = NameChoiceField(
         label=_("Unit"), required=False, queryset=Unit.objects.all(), empty_label=_("All units")
     )
     record_type = forms.ChoiceField(
@@ -118,6 +308,7 @@ class RecordSearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._channel_ids = None
         self.helper = _helper(
             Row(
                 Column("q", css_class="col-md-4"),
@@ -125,7 +316,12 @@ class RecordSearchForm(forms.Form):
                 Column("sender", css_class="col-md-4"),
             ),
             Row(
-                Column("channel", css_class="col-md-4"),
+                Column(
+                    "channel_q",
+                    "channel",
+                    _Rendered(self.channel_matches_html),
+                    css_class="col-md-4",
+                ),
                 Column("unit", css_class="col-md-4"),
                 Column("registration_number", css_class="col-md-4"),
             ),
@@ -133,13 +329,13 @@ class RecordSearchForm(forms.Form):
         )
 
     def filters(self) -> RecordFilters:
+        """The valid filters but the channel's, which `channel_ids` gives (several channels)."""
         self.is_valid()
         data = {
             name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors
         }
         return RecordFilters(
             text=data.get("q") or "",
-            channel=data.get("channel"),
             unit=data.get("unit"),
             record_type=data.get("record_type") or "",
             since=data.get("since"),
@@ -148,8 +344,73 @@ class RecordSearchForm(forms.Form):
             registration_number=data.get("registration_number") or "",
         )
 
+    def channel_ids(self) -> list[int] | None:
+        """What `channel__in` narrows the records by, or None for every channel."""
+        self.is_valid()
+        if self.channel_matches is None:
+            return None
+        if self._channel_ids is None:
+            self._channel_ids = self.channel_matches.channel_ids()
+        return self._channel_ids
+
     def is_filtered(self) -> bool:
-        return any(value not in (None, "") for value in vars(self.filters()).values())
+        return self.channel_ids() is not None or any(
+            value not in (None, "") for value in vars(self.filters()).values()
+        )
+
+    def channel_links(self) -> list[tuple[Channel, str]]:
+        """Each listed match of several, with the query that searches its records only."""
+        matches = self.channel_matches
+        if not self.is_bound or matches is None or matches.chosen is not None or matches.more:
+            return []
+        links = []
+        for channel in matches.channels:
+            query = QueryDict(mutable=True)
+            for key in self.data:
+                if key not in ("channel_q", "channel", "sida"):
+                    query.setlist(key, _values(self.data, key))
+            query["channel"] = str(channel.pk)
+            links.append((channel, query.urlencode()))
+        return links
+
+    def channel_matches_html(self) -> str:
+        """Under the channel field: how many channels the text matches, with links."""
+        matches = self.channel_matches if self.is_bound else None
+        if matches is None or not matches.text or not matches.channels:
+            return ""
+        if matches.more:
+            summary = _(
+                "More than %(count)s channels match “%(text)s”: the records of all of them "
+                "are shown. Type more of the name to narrow the search."
+            ) % {"count": CHANNEL_MATCHES_LISTED, "text": matches.text}
+            return format_html('<p class="form-text" id="channel-matches">{}</p>', summary)
+        count = len(matches.channels)
+        if count == 1:
+            return format_html(
+                '<p class="form-text" id="channel-matches">{} {}</p>',
+                _("One channel matches “%(text)s”:") % {"text": matches.text},
+                str(matches.chosen),
+            )
+        summary = ngettext(
+            "%(count)s channel matches “%(text)s”.",
+            "%(count)s channels match “%(text)s”.",
+            count,
+        ) % {"count": count, "text": matches.text}
+        items = format_html_join(
+            "",
+            '<li><a href="?{}">{}</a> <span class="text-body-secondary">{}</span></li>',
+            (
+                (query, str(channel), channel.normalized_address)
+                for channel, query in self.channel_links()
+            ),
+        )
+        return format_html(
+            '<div class="form-text" id="channel-matches"><p class="mb-1">{} {}</p>'
+            '<ul class="list-unstyled mb-0">{}</ul></div>',
+            summary,
+            _("The records of all of them are shown. Search only one:"),
+            items,
+        )
 
 
 class RegistrationNumberForm(forms.Form):
@@ -282,15 +543,14 @@ class CloseRequestForm(forms.Form):
         self.helper = _helper()
 
 
-class ExportForm(forms.Form):
-    channel = forms.ModelChoiceField(
-        label=_("Channel"),
-        required=False,
-        # Only what an option shows: thousands of full rows cost a second a page.
-        queryset=Channel.objects.select_related("platform").only("display_name", "platform__name"),
-        empty_label=_("All channels"),
-        widget=ChannelSelect,
-    )
+class ExportForm(_ChannelFilterForm):
+    """What goes into an E-ARK package: every channel, or exactly one.
+
+    A channel text that matches several channels is an error: the matches
+    (up to CHANNEL_MATCHES_LISTED) are offered as a choice, which posts the
+    chosen one's number with the same text.
+    """
+
     record_type = forms.ChoiceField(
         label=_("Record type"),
         required=False,
@@ -299,13 +559,45 @@ class ExportForm(forms.Form):
     since = forms.DateField(label=_("Acted on from"), required=False, widget=DateInput())
     until = forms.DateField(label=_("Acted on until"), required=False, widget=DateInput())
 
+    number_picks_among_matches = True
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["channel_q"].help_text = _(
+            "Part of the channel's name, handle or address. Empty: every channel."
+        )
         self.helper = _helper(
             Row(
-                Column("channel", css_class="col-md-6"), Column("record_type", css_class="col-md-6")
+                Column("channel_q", "channel", css_class="col-md-6"),
+                Column("record_type", css_class="col-md-6"),
             ),
             Row(Column("since", css_class="col-md-6"), Column("until", css_class="col-md-6")),
+        )
+
+    def _several_channels(self, matches: ChannelMatches) -> None:
+        if matches.more:
+            self.add_error(
+                "channel_q",
+                _(
+                    "More than %(count)s channels match “%(text)s”: type more of the name, "
+                    "or the address."
+                )
+                % {"count": CHANNEL_MATCHES_LISTED, "text": matches.text},
+            )
+            return
+        self.add_error(
+            "channel_q",
+            _("%(count)s channels match “%(text)s”: choose one.")
+            % {"count": len(matches.channels), "text": matches.text},
+        )
+        field = self.fields["channel"]
+        self._bound_fields_cache.pop("channel", None)  # made while cleaning, with the old label
+        field.label = _("Which channel?")
+        field.widget = forms.RadioSelect(
+            choices=[
+                (channel.pk, f"{channel}, {channel.normalized_address}")
+                for channel in matches.channels
+            ]
         )
 
     def clean(self):

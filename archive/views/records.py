@@ -94,10 +94,13 @@ class CappedPaginator(Paginator):
 @reader_required
 def search(request):
     form = RecordSearchForm(request.GET or None)
-    filters = form.filters() if request.GET else None
     records = permissions.records_visible_to(request.user)
-    if filters is not None:
-        records = record_search(records, filters)
+    if form.is_bound:
+        records = record_search(records, form.filters())
+        # Several channels can match the channel's text (forms.RecordSearchForm).
+        channel_ids = form.channel_ids()
+        if channel_ids is not None:
+            records = records.filter(channel__in=channel_ids)
     records = records.with_related().with_current_annotations().order_by("-acted_at", "-pk")
     page = CappedPaginator(records, PAGE_SIZE).get_page(request.GET.get("sida"))
     shown = [record.pk for record in page.object_list]

@@ -563,7 +563,9 @@ TARGETS = [
     Target(
         "archive:export_list",
         role="registrar",
+        # The channel as the field shows a chosen one, with its number (forms.ExportForm).
         data=lambda w, o: {
+            "channel_q": str(w.objects["channel"]),
             "channel": w.objects["channel"].pk,
             "record_type": "",
             "since": "2020-01-01",

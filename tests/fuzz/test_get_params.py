@@ -40,6 +40,7 @@ QUERY_NAMES = (
     "typ",
     "visa",
     "channel",
+    "channel_q",
     "record_type",
     "since",
     "until",
@@ -79,6 +80,7 @@ def _allowed_statuses(name: str) -> set:
 # every parameter that is read as a number somewhere.
 @example(query={"mall": "²", "sida": "²", "limit": "١٢", "offset": "²", "enhet": "²"})
 @example(query={"mall": str(10**40), "sida": str(10**40), "kanal": str(10**40)})
+@example(query={"channel": str(10**40), "channel_q": "\x00" + "å" * 300})
 def test_hostile_query_strings(world, name, query):
     with rolled_back():
         client = client_for(world, _role(name))

@@ -150,13 +150,16 @@ def test_the_admin_shows_items_deliveries_and_records_as_text(ingested, employee
 def test_a_hostile_channel_name_is_escaped_in_the_archive_filters(
     make_channel, communicator, registrar
 ):
-    """The archive's channel filter writes its options in Python: they are escaped too."""
+    """The archive's channel filter shows a linked channel in its field and lists the
+    channels its text matches: both escaped."""
     name = (
-        '</option></select><script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
+        '"></option></select><script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
     )
-    make_channel(display_name=name)
+    channel = make_channel(display_name=name)
+    make_channel(display_name=name + " 2", address="https://www.facebook.com/exempelby.andra")
+    client = client_for(registrar)
 
-    html = page(client_for(registrar), reverse("archive:search") + "?q=x")
-
-    assert_harmless(html, "archive search")
-    assert_shown_as_text(html, name, "archive search")
+    for query in (f"?channel={channel.pk}", "?channel_q=pwned"):
+        html = page(client, reverse("archive:search") + query)
+        assert_harmless(html, f"archive search {query}")
+        assert_shown_as_text(html, name, f"archive search {query}")
