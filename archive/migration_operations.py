@@ -20,3 +20,16 @@ class AddIndexOnPostgreSQL(migrations.AddIndex):
 
     def describe(self):
         return f"{super().describe()} (PostgreSQL only)"
+
+
+class RemoveIndexOnPostgreSQL(migrations.RemoveIndex):
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self):
+        return f"{super().describe()} (PostgreSQL only)"

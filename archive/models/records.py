@@ -9,7 +9,6 @@ row that holds the end of the chain and serialises appends.
 """
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
 from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -71,12 +70,7 @@ class RecordQuerySet(models.QuerySet):
         if not text:
             return self
         if connection.vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery
-
-            # The expression must equal the GIN index's (migration 0002) to use it.
-            return self.annotate(search_document=search_vector()).filter(
-                search_document=SearchQuery(text, config="swedish", search_type="websearch")
-            )
+            return self.filter(SearchDocumentMatches(text))
         return self.filter(
             Q(text__icontains=text)
             | Q(sender_name__icontains=text)
@@ -84,11 +78,27 @@ class RecordQuerySet(models.QuerySet):
         )
 
 
-def search_vector():
-    """The PostgreSQL search document of a record: its text, sender and description."""
-    from django.contrib.postgres.search import SearchVector
+class SearchDocumentMatches(models.Expression):
+    """PostgreSQL: the record's stored search document matches `text` (web search syntax).
 
-    return SearchVector("text", "sender_name", "description", config="swedish")
+    The document is the generated column `search_document` (migration 0005: the
+    record's text, sender and description, Swedish), with a GIN index. It is no
+    model field, so the column is named here, on the alias the query gives the
+    records' table (a subquery renames it).
+    """
+
+    output_field = models.BooleanField()
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return (
+            f"{alias}.search_document @@ websearch_to_tsquery('swedish'::regconfig, %s)",
+            [self.text],
+        )
 
 
 class Record(models.Model):
@@ -148,8 +158,8 @@ class Record(models.Model):
             models.Index(fields=["channel", "-archived_at"]),
             models.Index(fields=["unit", "-archived_at"]),
             models.Index(fields=["record_type", "-archived_at"]),
-            # PostgreSQL only (see archive.migration_operations): full-text search.
-            GinIndex(search_vector(), name="archive_record_search"),
+            # Full-text search: PostgreSQL only, a GIN index on the generated column
+            # search_document (migration 0005, SearchDocumentMatches).
         ]
         permissions = [
             ("search_record", _("Can search and view archive records")),
