@@ -139,8 +139,10 @@ def test_the_public_register_and_verification_take_any_query(world, name, query)
     with rolled_back():
         response = client_for(world, "anonymous").get(reverse(name), data=query)
         assert response.status_code == 200, response.status_code
+        if name != "channels:public_verify":
+            return  # the list (maybe a kept answer, rendered for an earlier example)
         form = response.context["form"]
-        if name == "channels:public_verify" and form.is_bound and form.errors:
+        if form.is_bound and form.errors:
             page = response.content.decode()
             for field, errors in form.errors.items():
                 assert field in ("url", "plattform"), field
