@@ -126,10 +126,10 @@ def _throttled(request, view_class) -> bool:
     own authentication); a refusal records nothing, and the view then runs
     and answers 429 itself.
     """
+    if not view_class.throttle_classes:
+        return False
     view = view_class()
     throttles = view.get_throttles()
-    if not throttles:
-        return False
     drf_request = Request(request, authenticators=view.get_authenticators())
     view.request, view.args, view.kwargs = drf_request, (), {}
     return any(not throttle.allow_request(drf_request, view) for throttle in throttles)
@@ -153,11 +153,19 @@ def _response(entry) -> HttpResponse:
 
 
 def cached_response(
-    kind: str, version: Callable, *, anonymous_only: bool = True, api_view_class=None
+    kind: str,
+    version: Callable | None = None,
+    *,
+    key: Callable | None = None,
+    anonymous_only: bool = True,
+    api_view_class=None,
 ):
     """Keep the decorated view's 200 answers (see the module's docstring).
 
-    `version(request)` gives the version of the data the answer depends on.
+    `version(request)` gives the version of the data the answer depends on;
+    or `key(request)` gives the whole key, when the request already has one
+    made of the same parts (the API's ETag: the version, host, scheme, path
+    with query and language).
     `anonymous_only` (the HTML pages) leaves visitors with a session or
     pending messages to the view. `api_view_class`, for a DRF view, is the
     class whose throttles must allow a request before it gets a kept answer.
@@ -168,8 +176,11 @@ def cached_response(
         def wrapped(request, *args, **kwargs):
             if not _cacheable(request, anonymous_only=anonymous_only):
                 return view(request, *args, **kwargs)
-            key = response_key(kind, version(request), request)
-            entry = _kept(key)
+            if key is not None:
+                cache_key = f"{KEY_PREFIX}:{kind}:{key(request)}"
+            else:
+                cache_key = response_key(kind, version(request), request)
+            entry = _kept(cache_key)
             if entry is not None and not (
                 api_view_class is not None and _throttled(request, api_view_class)
             ):
@@ -187,8 +198,8 @@ def cached_response(
                 (name, value) for name, value in response.items() if name.lower() not in _NOT_KEPT
             ]
             entry = (response.content, headers)
-            cache.set(key, entry, CACHE_SECONDS)
-            local_store.set(key, entry)
+            cache.set(cache_key, entry, CACHE_SECONDS)
+            local_store.set(cache_key, entry)
             return response
 
         return wrapped

@@ -72,14 +72,19 @@ ERRORS = {
 
 
 def api_etag(request, *args, **kwargs) -> str:
-    return public_queries.etag_for(
-        "api",
-        public_queries.request_register_version(request),
-        request.get_host(),
-        request.is_secure(),
-        request.get_full_path(),
-        get_language(),
-    )
+    # Computed once per request: the conditional GET and the kept answers' key use it.
+    etag = getattr(request, "_api_etag", None)
+    if etag is None:
+        etag = public_queries.etag_for(
+            "api",
+            public_queries.request_register_version(request),
+            request.get_host(),
+            request.is_secure(),
+            request.get_full_path(),
+            get_language(),
+        )
+        request._api_etag = etag
+    return etag
 
 
 def conditional(view_class, *, cached: bool = True):
@@ -95,10 +100,7 @@ def conditional(view_class, *, cached: bool = True):
     inner = view
     if cached:
         inner = cached_response(
-            "api",
-            public_queries.request_register_version,
-            anonymous_only=False,
-            api_view_class=view_class,
+            "api", key=api_etag, anonymous_only=False, api_view_class=view_class
         )(view)
     wrapped = cache_control(public=True, no_cache=True)(condition(etag_func=api_etag)(inner))
     return wraps(view)(wrapped)
