@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.services.common import lock
+from core.bulk import insert_new
 from core.exceptions import NotPermitted
 from moderation import permissions
 from moderation.ingest.events import ParsedEvent
@@ -101,7 +102,9 @@ class CaptureResult:
         return "updated" if self.version_created else "unchanged"
 
 
-def _new_item(*, channel, content: ItemContent, source: str, actor) -> Item:
+def _new_item(
+    *, channel, content: ItemContent, source: str, actor, received_at=None, clocks=None
+) -> Item:
     item = Item(
         channel=channel,
         kind=content.kind,
@@ -117,9 +120,11 @@ def _new_item(*, channel, content: ItemContent, source: str, actor) -> Item:
         source=source,
         registered_by=actor if source == ItemSource.MANUAL else None,
     )
+    if received_at is not None:
+        item.received_at = received_at
     item.full_clean(exclude=_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
     # Response time (issue 8): the due time and the first reminder, set before the insert.
-    response_clock_start(item)
+    response_clock_start(item, memo=clocks)
     return item
 
 
@@ -167,6 +172,9 @@ def items_capture_new(*, captures: list[NewCapture], source: str, delivery=None)
         ).values_list("external_id", flat=True)
     }
     keywords = list(RuleKeyword.objects.active().values_list("rule_id", "phrase"))
+    # The batch arrives at one moment, so its items share one response clock per channel.
+    received_at = timezone.now()
+    clocks: dict = {}
     chosen: list[int] = []
     items: list[Item] = []
     for index, capture in enumerate(captures):
@@ -180,7 +188,14 @@ def items_capture_new(*, captures: list[NewCapture], source: str, delivery=None)
         ):
             continue
         try:
-            item = _new_item(channel=capture.channel, content=content, source=source, actor=None)
+            item = _new_item(
+                channel=capture.channel,
+                content=content,
+                source=source,
+                actor=None,
+                received_at=received_at,
+                clocks=clocks,
+            )
         except ValidationError:
             continue
         chosen.append(index)
@@ -189,8 +204,9 @@ def items_capture_new(*, captures: list[NewCapture], source: str, delivery=None)
         return set()
     try:
         with transaction.atomic():
-            Item.objects.bulk_create(items)
-            ItemVersion.objects.bulk_create(
+            insert_new(Item, items)
+            insert_new(
+                ItemVersion,
                 [
                     ItemVersion(
                         item=item,
@@ -202,7 +218,7 @@ def items_capture_new(*, captures: list[NewCapture], source: str, delivery=None)
                         raw=captures[index].raw or {},
                     )
                     for index, item in zip(chosen, items, strict=True)
-                ]
+                ],
             )
     except IntegrityError:
         return set()  # another worker inserted one of them first: one by one, then

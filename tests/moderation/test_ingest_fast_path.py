@@ -1,0 +1,144 @@
+"""The webhook fast path's two shortcuts give exactly what the slow path gives.
+
+`core.bulk.insert_new` writes the rows `bulk_create` writes (BENCHMARKS.md, 2.),
+and a batch's response clock, computed once per channel and time of receipt,
+equals each item's own.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from channels.models import Channel
+from core.bulk import insert_new
+from moderation.models import Delivery, Item, ItemKind, ItemSource, ItemVersion
+from moderation.reminders import response_clock_start
+from moderation.services.items import ItemContent, NewCapture, items_capture_new
+
+pytestmark = pytest.mark.django_db
+
+RECEIVED = datetime.datetime(2026, 6, 3, 9, 30, tzinfo=datetime.UTC)
+
+
+def _item(channel, external_id, **extra):
+    values = {
+        "channel": channel,
+        "kind": ItemKind.COMMENT,
+        "external_id": external_id,
+        "parent_external_id": "post-1",
+        "post_external_id": "post-1",
+        "sender_id": "748103",
+        "sender_name": 'Anna Lindqvist; O\'Brien "citat" 100 % \\ ',
+        "text": "Fråga: när öppnar badhuset? %s %(x)s ' \" \\ \u202e 🙂",
+        "attachments": ["https://example.org/a.jpg"],
+        "platform_created_at": RECEIVED - datetime.timedelta(minutes=3),
+        "received_at": RECEIVED,
+        "expects_answer": True,
+        "source": ItemSource.META,
+        "flagged_words": ["ord"],
+    }
+    values.update(extra)
+    item = Item(**values)
+    response_clock_start(item)
+    return item
+
+
+def _row(obj, *exclude):
+    return {
+        key: value
+        for key, value in model_to_dict(obj).items()
+        if key not in ("id", "item", *exclude)
+    }
+
+
+def test_insert_new_writes_the_rows_bulk_create_writes(page_channel):
+    delivery = Delivery.objects.create(source="meta", body=b"{}", signature="s", sha256="0" * 64)
+    slow = Item.objects.bulk_create([_item(page_channel, "slow")])[0]
+    fast = insert_new(Item, [_item(page_channel, "fast")])[0]
+    assert fast.pk and not fast._state.adding
+    assert fast.pk != slow.pk
+    stored_slow, stored_fast = Item.objects.get(pk=slow.pk), Item.objects.get(pk=fast.pk)
+    assert _row(stored_fast, "external_id") == _row(stored_slow, "external_id")
+    assert stored_fast.text == _item(page_channel, "x").text
+    assert stored_fast.due_at == slow.due_at is not None
+
+    raw = {"value": {"message": "100 % 'säkert'", "at": timezone.now()}, "n": [1, None]}
+    versions = [
+        ItemVersion(
+            item=item,
+            number=1,
+            text=item.text,
+            attachments=item.attachments,
+            event_key=f"key-{item.pk}",
+            delivery=delivery,
+            raw=raw,
+        )
+        for item in (stored_slow, stored_fast)
+    ]
+    ItemVersion.objects.bulk_create([versions[0]])
+    insert_new(ItemVersion, [versions[1]])
+    slow_version = ItemVersion.objects.get(item=stored_slow)
+    fast_version = ItemVersion.objects.get(item=stored_fast)
+    assert _row(fast_version, "event_key", "captured_at") == _row(
+        slow_version, "event_key", "captured_at"
+    )
+    assert fast_version.captured_at is not None
+
+
+def test_insert_new_sets_the_keys_in_order_in_pages(page_channel, monkeypatch):
+    monkeypatch.setattr("core.bulk.PAGE_SIZE", 2)
+    items = insert_new(Item, [_item(page_channel, f"n{n}") for n in range(5)])
+    assert [Item.objects.get(pk=item.pk).external_id for item in items] == [
+        f"n{n}" for n in range(5)
+    ]
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the other databases' path")
+def test_insert_new_is_bulk_create_elsewhere(page_channel):
+    items = insert_new(Item, [_item(page_channel, "a"), _item(page_channel, "b")])
+    assert all(item.pk for item in items)
+    assert Item.objects.count() == 2
+
+
+def test_a_batch_shares_one_response_clock_per_channel_and_it_is_each_items_own(
+    page_channel, make_channel, facebook
+):
+    other = make_channel(
+        platform=facebook,
+        address="https://www.facebook.com/simhallen",
+        display_name="Simhallen på Facebook",
+    )
+    Channel.objects.filter(pk=other.pk).update(response_target=2)
+    other.refresh_from_db()
+    captures = [
+        NewCapture(
+            channel=channel,
+            content=ItemContent(
+                kind=ItemKind.COMMENT,
+                external_id=f"{channel.pk}-{n}",
+                text=f"Fråga {n}",
+                expects_answer=True,
+            ),
+            event_key=f"event-{channel.pk}-{n}",
+            raw={},
+        )
+        for channel in (page_channel, other)
+        for n in range(3)
+    ]
+    assert len(items_capture_new(captures=captures, source=ItemSource.META)) == 6
+    for channel in (page_channel, other):
+        items = list(Item.objects.filter(channel=channel))
+        assert len({item.received_at for item in items}) == 1
+        fresh = Item(channel=channel, received_at=items[0].received_at, expects_answer=True)
+        response_clock_start(fresh)
+        for item in items:
+            assert (item.due_at, item.next_reminder_step, item.next_reminder_at) == (
+                fresh.due_at,
+                fresh.next_reminder_step,
+                fresh.next_reminder_at,
+            )
+    first, second = (Item.objects.filter(channel=c).first() for c in (page_channel, other))
+    assert first.due_at != second.due_at  # each channel its own target
