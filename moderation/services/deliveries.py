@@ -24,6 +24,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import re
 from collections import Counter
 from datetime import timedelta
 
@@ -80,6 +81,21 @@ def decode_json(body: bytes):
     Raises ValueError (UnicodeDecodeError is one) for anything else than JSON.
     """
     return json.loads(body, parse_constant=_reject_constant)
+
+
+# A NUL or a lone surrogate comes out of UTF-8 JSON only from an escape (\u0000,
+# \ud800 to \udfff): raw control characters are refused by the parser and UTF-8 has
+# no surrogates. The events of such a body without such an escape need no cleaning; a
+# false alarm (an escaped backslash before "u0000") only costs the cleaning. A body
+# with a NUL byte may be UTF-16 or UTF-32 JSON, which json.loads also reads: cleaned.
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+# ItemKind.values builds a new list on every use.
+_ITEM_KINDS = frozenset(ItemKind.values)
+
+
+def _may_hold_unstorable(delivery: Delivery) -> bool:
+    body = bytes(delivery.body)
+    return b"\x00" in body or _UNSTORABLE_ESCAPE.search(body) is not None
 
 
 def _storable(event: ParsedEvent) -> ParsedEvent:
@@ -185,13 +201,14 @@ def _capture_new_items(delivery: Delivery, events: list[ParsedEvent], channels) 
     left out, so that the events about one item keep their order in `_apply`."""
     named = Counter((e.platform, e.account_id, e.external_id) for e in events)
     keys = Counter(e.event_key for e in events)
+    clean = _may_hold_unstorable(delivery)
     indexes, captures = [], []
     for index, event in enumerate(events):
         if not (
             event.is_handled
             and event.action == "add"
             and event.text is not None
-            and event.kind in ItemKind.values
+            and event.kind in _ITEM_KINDS
             and event.external_id
             and event.event_key
             and named[(event.platform, event.account_id, event.external_id)] == 1
@@ -202,7 +219,8 @@ def _capture_new_items(delivery: Delivery, events: list[ParsedEvent], channels) 
         channel = channels.find(event.platform, event.account_id)
         if channel is None:
             continue
-        event = _storable(event)
+        if clean:
+            event = _storable(event)
         indexes.append(index)
         captures.append(
             NewCapture(

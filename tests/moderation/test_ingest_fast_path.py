@@ -6,6 +6,7 @@ equals each item's own.
 """
 
 import datetime
+import json
 
 import pytest
 from django.db import connection
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from channels.models import Channel
 from core.bulk import insert_new
-from moderation.models import Delivery, Item, ItemKind, ItemSource, ItemVersion
+from moderation.models import Delivery, DeliveryStatus, Item, ItemKind, ItemSource, ItemVersion
 from moderation.reminders import response_clock_start
 from moderation.services.items import ItemContent, NewCapture, items_capture_new
 
@@ -142,3 +143,32 @@ def test_a_batch_shares_one_response_clock_per_channel_and_it_is_each_items_own(
             )
     first, second = (Item.objects.filter(channel=c).first() for c in (page_channel, other))
     assert first.due_at != second.due_at  # each channel its own target
+
+
+@pytest.mark.parametrize(
+    ("encoding", "message"),
+    [
+        ("utf-8", "Noll\u0000tecken"),
+        ("utf-8", "Ensam \ud800 surrogat"),
+        ("utf-16", "Noll\u0000tecken i UTF-16"),
+    ],
+)
+def test_the_fast_path_still_cleans_what_no_column_can_hold(
+    encoding, message, page_channel, post_meta, django_capture_on_commit_callbacks
+):
+    """A body is skipped by the cleaning only when it cannot hold NUL or a lone surrogate."""
+    from tests.moderation.conftest import PAGE_ID
+    from tests.moderation.test_delivery_bulk import comment
+
+    payload = {"object": "page", "entry": [{"id": PAGE_ID, "time": 1717408801}]}
+    payload["entry"][0]["changes"] = [comment("712398456123987_9", message)]
+    data = json.dumps(payload)  # ASCII, with \u escapes
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_meta(data.encode(encoding))
+    assert response.status_code == 200
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.PARSED, delivery.error
+    item = Item.objects.get(external_id="712398456123987_9")
+    assert "\ufffd" in item.text
+    assert "\x00" not in item.text
+    assert item.versions.get().raw["value"]["message"] == item.text
