@@ -106,6 +106,8 @@ def _fmt(value, unit) -> str:
             return f"{value:.2f}"
         if abs(value) >= 100:
             return f"{value:,.0f}".replace(",", " ")
+        if abs(value) < 1:
+            return f"{value:.2f}"
         return f"{value:.1f}"
     return f"{value:,}".replace(",", " ") if isinstance(value, int) else str(value)
 
