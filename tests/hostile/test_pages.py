@@ -153,7 +153,8 @@ def test_a_hostile_channel_name_is_escaped_in_the_archive_filters(
     """The archive's channel filter shows a linked channel in its field and lists the
     channels its text matches: both escaped."""
     name = (
-        '"></option></select><script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
+        '"></option></select><script>window.__pwned=1</script>'
+        '<img src=x onerror="window.__pwned=1">'
     )
     channel = make_channel(display_name=name)
     make_channel(display_name=name + " 2", address="https://www.facebook.com/exempelby.andra")
