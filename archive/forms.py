@@ -1,13 +1,9 @@
 """Forms of the archive pages; they parse input, the services write."""
 
-import dataclasses
-import re
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.db import connection
-from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.http import QueryDict
@@ -18,8 +14,13 @@ from django.utils.translation import ngettext
 
 from archive.models import PublicRecordRequest, Record, RecordType
 from archive.selectors import RecordFilters
-from channels.addresses import normalize
 from channels.models import Channel
+from channels.selectors import (
+    CHANNEL_MATCHES_LISTED,
+    ChannelMatches,
+    channels_matching,
+    folded,
+)
 from core.models import Unit
 
 
@@ -85,65 +86,6 @@ class NameChoiceField(forms.ModelChoiceField):
 
 
 # --- The channel filter ----------------------------------------------------------
-
-# A text that matches more channels than this lists none of them by name: the
-# records of all of them are shown (search), or the text must be narrowed (export).
-CHANNEL_MATCHES_LISTED = 20
-
-# "Name (Platform)": how the field shows a chosen channel, so that it can be typed too.
-_LABEL = re.compile(r"^(?P<name>.*\S)\s*\((?P<platform>[^()]+)\)$")
-
-
-def _folded(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def channels_matching(text: str):
-    """Channels whose name, address or handle contains `text`, in any case.
-
-    Also the channel that an address names in any way it can be written
-    (`https://www.facebook.com/Exempelby/` finds `facebook.com/exempelby`) and
-    the channel written as the field shows a chosen one, "Name (Platform)".
-    Channels of every status: the archive keeps the records of closed ones.
-    """
-    text = text.strip()
-    handle = text.lstrip("@") or text
-    condition = (
-        Q(display_name__icontains=text)
-        | Q(address__icontains=handle)
-        | Q(normalized_address__icontains=handle)
-    )
-    if canonical := normalize(text):
-        condition |= Q(normalized_address=canonical)
-    if label := _LABEL.match(text):
-        condition |= Q(display_name__iexact=label["name"], platform__name__iexact=label["platform"])
-    return Channel.objects.filter(condition)
-
-
-@dataclasses.dataclass(frozen=True)
-class ChannelMatches:
-    """What a form's channel filter stands for once the form is cleaned."""
-
-    text: str = ""  # the text searched for; empty when a channel was named by its number
-    channels: tuple = ()  # the channels found, at most CHANNEL_MATCHES_LISTED
-    more: bool = False  # more channels match than are listed
-
-    @property
-    def chosen(self) -> Channel | None:
-        """The one channel the filter stands for, if it is one."""
-        return self.channels[0] if len(self.channels) == 1 and not self.more else None
-
-    def channel_ids(self) -> list[int]:
-        """The ids of every channel the filter stands for (one query more when many match).
-
-        A list, never a subquery: PostgreSQL estimates a few rows for any
-        `ILIKE '%…%'`, and for a text that matches thousands of channels it then
-        walked the records channel by channel (3–5 s on the national-scale
-        data); with the ids it takes the usual plans (10–20 ms).
-        """
-        if self.more:
-            return list(channels_matching(self.text).values_list("pk", flat=True))
-        return [channel.pk for channel in self.channels]
 
 
 class _ChannelField(forms.Field):
@@ -211,7 +153,7 @@ class _ChannelFilterForm(forms.Form):
             self._show(text=str(chosen), number=chosen.pk)
             return ChannelMatches(channels=(chosen,))
         if chosen is not None and (
-            _folded(text) == _folded(str(chosen))
+            folded(text) == folded(str(chosen))
             or (
                 self.number_picks_among_matches
                 and text
@@ -447,6 +389,63 @@ class ConfidentialityForm(forms.Form):
         if data.get("confidential") and not (data.get("legal_basis") or "").strip():
             self.add_error("legal_basis", _("State the legal basis for the confidentiality."))
         return data
+
+
+class ChannelHoldForm(forms.Form):
+    """The channel of a legal hold on every record of a channel, found by part of its name.
+
+    The hold list (GET) lists the channels that `channel_q` matches, up to
+    CHANNEL_MATCHES_LISTED, each with a button that posts its number as
+    `channel` with the text and the reason (`choosing`): the hold is placed
+    only on a channel the text lists, so never on one the registrar did not
+    see by name. A select of every channel was 14,500 options.
+    """
+
+    channel_q = forms.CharField(
+        label=_("Channel"),
+        max_length=200,
+        help_text=_("Part of the channel's name, handle or address."),
+        error_messages={"required": _("Type part of the channel's name or address.")},
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+    matches: tuple = ()  # the channels listed, at most CHANNEL_MATCHES_LISTED
+    more = False  # more channels match than are listed
+
+    def __init__(self, *args, choosing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choosing = choosing
+        self.helper = _helper()
+
+    def clean(self):
+        data = super().clean()
+        text = (data.get("channel_q") or "").strip()
+        if "channel_q" in self._errors:
+            return data
+        if not text:
+            self.add_error("channel_q", self.fields["channel_q"].error_messages["required"])
+            return data
+        found = list(
+            channels_matching(text)
+            .select_related("platform")
+            .only("display_name", "normalized_address", "platform__name")
+            .order_by("display_name", "pk")[: CHANNEL_MATCHES_LISTED + 1]
+        )
+        self.matches = tuple(found[:CHANNEL_MATCHES_LISTED])
+        self.more = len(found) > CHANNEL_MATCHES_LISTED
+        if not found:
+            self.add_error("channel_q", _("No channel matches “%(text)s”.") % {"text": text})
+        elif self.choosing:
+            data["channel"] = self._chosen()
+            if data["channel"] is None:
+                self.add_error("channel_q", _("Choose one of the channels listed."))
+        return data
+
+    def _chosen(self) -> Channel | None:
+        """The listed channel whose button was pressed (its number in `channel`)."""
+        raw = self.data.get("channel", "")
+        raw = raw.strip() if isinstance(raw, str) else ""
+        return next((channel for channel in self.matches if str(channel.pk) == raw), None)
 
 
 class ReasonForm(forms.Form):

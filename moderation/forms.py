@@ -3,12 +3,23 @@
 from datetime import timedelta
 
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.http import QueryDict
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from channels.models import Channel
+from channels.selectors import (
+    CHANNEL_MATCHES_LISTED,
+    ChannelMatches,
+    channels_matching,
+    folded,
+)
 from core.forms import ModelMultipleChoiceField
 from moderation.models import ContentRule, ItemComment, ItemKind, ItemState, ReplyTemplate
 from moderation.models.items import (
@@ -152,8 +163,46 @@ class UnhandledFilterForm(forms.Form):
 NOTE_HELP = _("For the item's history; not shown to the writer.")
 
 
+# A queue over more channels than this filters by a text field instead of a <select>:
+# a communicator's choices were thousands of channels, a megabyte of HTML a page.
+CHANNEL_SELECT_LIMIT = 50
+
+
+class _Rendered:
+    """A crispy layout object that writes what a method of the form returns (escaped there)."""
+
+    def __init__(self, method):
+        self.method = method
+
+    def render(self, form, context, template_pack=None, **kwargs):
+        return self.method()
+
+
+class _ChannelNumberField(forms.Field):
+    """A channel's number, from a link or a choice among matches; read by the form."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value):
+        return value if isinstance(value, str) else ""
+
+
 class QueueFilterForm(forms.Form):
-    """Filters of the queue, read from the query string."""
+    """Filters of the queue, read from the query string.
+
+    The channel is a <select> of the user's channels when they are few (a
+    handler's), and otherwise (`channels=None`: a communicator; or more than
+    CHANNEL_SELECT_LIMIT) the text field `kanal_q`: part of a channel's name,
+    handle or address, as the archive search takes it (channels.selectors).
+    `kanal=<id>` names one channel either way, as links do, and the text field
+    then shows it by name. A text that matches several channels shows the items
+    of all of them and lists them (up to CHANNEL_MATCHES_LISTED) with a link
+    each; one that matches none, or a link to a channel that does not exist,
+    is an error on the field.
+    """
 
     OPEN = "open"
     ALL = "all"
@@ -163,10 +212,27 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("State"), required=False)
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
 
-    def __init__(self, *args, channels, **kwargs):
+    channel_matches: ChannelMatches | None = None
+
+    def __init__(self, *args, channels, channel_ids=None, **kwargs):
+        """`channels`: the select's choices (a queryset, read only if the select is shown).
+        `channel_ids`: the ids of the user's channels, None for every channel."""
         super().__init__(*args, **kwargs)
-        self.fields["kanal"].queryset = channels
-        self.fields["kanal"].empty_label = _("All channels")
+        self.channel_ids = channel_ids
+        self.by_text = channel_ids is None or len(channel_ids) > CHANNEL_SELECT_LIMIT
+        if self.by_text:
+            self.fields["kanal"] = _ChannelNumberField()
+            self.fields["kanal_q"] = forms.CharField(
+                label=_("Channel"),
+                required=False,
+                max_length=200,
+                help_text=_("Part of the channel's name, handle or address."),
+                widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+            )
+            self.order_fields(["kanal_q", "kanal"])
+        else:
+            self.fields["kanal"].queryset = channels
+            self.fields["kanal"].empty_label = _("All channels")
         self.fields["typ"].choices = [("", _("All kinds")), *ItemKind.choices]
         self.fields["status"].choices = [
             (self.OPEN, _("Waiting (open or forwarded)")),
@@ -175,15 +241,168 @@ class QueueFilterForm(forms.Form):
         ]
         self.helper = _helper()
         self.helper.form_class = "row g-2"
+        if self.by_text:
+            self.helper.layout = Layout(
+                "kanal_q", "kanal", _Rendered(self.channel_matches_html), "typ", "status", "q"
+            )
+
+    # --- The channel as text
+
+    def _channels(self, text: str):
+        """The user's channels that `text` matches."""
+        channels = channels_matching(text)
+        if self.channel_ids is not None:
+            channels = channels.filter(pk__in=self.channel_ids)
+        return channels
+
+    def clean(self):
+        data = super().clean()
+        if self.by_text:
+            self.channel_matches = None
+            data["kanal"] = None
+            if "kanal_q" not in self._errors:
+                self.channel_matches = self._match_channels(data.get("kanal_q") or "")
+                if self.channel_matches is not None:
+                    data["kanal"] = self.channel_matches.chosen
+        return data
+
+    def _match_channels(self, text: str) -> ChannelMatches | None:
+        text = text.strip()
+        chosen, bad_number = self._numbered_channel()
+        if bad_number and ("kanal_q" not in self.data or not text):
+            self.add_error("kanal_q", _("The link names a channel that does not exist."))
+            self._show(text=text, number="")
+            return None
+        if chosen is not None and (
+            "kanal_q" not in self.data or folded(text) == folded(str(chosen))
+        ):
+            # A link, or the chosen channel as the field shows it.
+            self._show(text=str(chosen), number=chosen.pk)
+            return ChannelMatches(channels=(chosen,))
+        # The text decides; a number left from an earlier choice no longer counts.
+        self._show(text=text, number="")
+        if not text:
+            return None
+        found = list(
+            self._channels(text)
+            .select_related("platform")
+            .only("display_name", "normalized_address", "platform__name")
+            .order_by("display_name", "pk")[: CHANNEL_MATCHES_LISTED + 1]
+        )
+        if not found:
+            self.add_error("kanal_q", _("No channel matches “%(text)s”.") % {"text": text})
+        return ChannelMatches(
+            text=text,
+            channels=tuple(found[:CHANNEL_MATCHES_LISTED]),
+            more=len(found) > CHANNEL_MATCHES_LISTED,
+        )
+
+    def _numbered_channel(self) -> tuple[Channel | None, bool]:
+        """The channel `kanal` names among the user's, and whether it names none of them."""
+        raw = self.data.get("kanal", "")
+        raw = raw.strip() if isinstance(raw, str) else ""
+        if not raw:
+            return None, False
+        if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
+            return None, True
+        number = int(raw)
+        if self.channel_ids is not None and number not in self.channel_ids:
+            return None, True
+        channel = Channel.objects.select_related("platform").filter(pk=number).first()
+        return channel, channel is None
+
+    def _show(self, *, text: str, number) -> None:
+        """What the fields show when the form is displayed again."""
+        data = self.data.copy()
+        data["kanal_q"] = text
+        data["kanal"] = str(number)
+        self.data = data
+
+    def channel_item_ids(self) -> list[int] | None:
+        """The channels whose items the queue shows when the text matches several or
+        none (`channel__in`); None when the filter is one channel or every channel."""
+        if not (self.by_text and self.is_bound and self.is_valid_but_channel()):
+            return None
+        matches = self.channel_matches
+        if matches is None or matches.chosen is not None:
+            return None
+        return matches.channel_ids()
+
+    def is_valid_but_channel(self) -> bool:
+        """Whether the filters other than the channel text are valid (else all are ignored)."""
+        self.is_valid()
+        return not set(self.errors) - {"kanal_q"}
+
+    def channel_links(self) -> list[tuple[Channel, str]]:
+        """Each listed match of several, with the query that shows its items only."""
+        matches = self.channel_matches
+        if not self.is_bound or matches is None or matches.chosen is not None or matches.more:
+            return []
+        links = []
+        for channel in matches.channels:
+            query = QueryDict(mutable=True)
+            for key in self.data:
+                if key not in ("kanal_q", "kanal", "sida"):
+                    query.setlist(key, _values(self.data, key))
+            query["kanal"] = str(channel.pk)
+            links.append((channel, query.urlencode()))
+        return links
+
+    def channel_matches_html(self) -> str:
+        """Under the channel field: how many channels the text matches, with links."""
+        matches = self.channel_matches if self.is_bound else None
+        if matches is None or not matches.text or not matches.channels:
+            return ""
+        if matches.chosen is not None:
+            return format_html(
+                '<p class="form-text" id="channel-matches">{} {}</p>',
+                _("One channel matches “%(text)s”:") % {"text": matches.text},
+                str(matches.chosen),
+            )
+        if matches.more:
+            summary = _(
+                "More than %(count)s channels match “%(text)s”: the items of all of them "
+                "are shown. Type more of the name to narrow the list."
+            ) % {"count": CHANNEL_MATCHES_LISTED, "text": matches.text}
+            return format_html('<p class="form-text" id="channel-matches">{}</p>', summary)
+        count = len(matches.channels)
+        summary = ngettext(
+            "%(count)s channel matches “%(text)s”.",
+            "%(count)s channels match “%(text)s”.",
+            count,
+        ) % {"count": count, "text": matches.text}
+        items = format_html_join(
+            "",
+            '<li><a href="?{}">{}</a> <span class="text-body-secondary">{}</span></li>',
+            (
+                (query, str(channel), channel.normalized_address)
+                for channel, query in self.channel_links()
+            ),
+        )
+        return format_html(
+            '<div class="form-text" id="channel-matches"><p class="mb-1">{} {}</p>'
+            '<ul class="list-unstyled mb-0">{}</ul></div>',
+            summary,
+            _("The items of all of them are shown. Show only one:"),
+            items,
+        )
 
     def filters(self) -> dict:
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if self.by_text:
+            valid = self.is_bound and self.is_valid_but_channel()
+            data = self.cleaned_data if valid else {}
+        else:
+            data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         return {
             "channel": data.get("kanal"),
             "kind": data.get("typ") or "",
             "state": data.get("status") or self.OPEN,
             "q": (data.get("q") or "").strip(),
         }
+
+
+def _values(data, key) -> list:
+    return data.getlist(key) if hasattr(data, "getlist") else [data[key]]
 
 
 class RuleChoiceField(ModelMultipleChoiceField):

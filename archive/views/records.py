@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from archive import permissions
 from archive.forms import (
+    ChannelHoldForm,
     ConfidentialityForm,
     ReasonForm,
     RecordSearchForm,
@@ -41,7 +42,6 @@ from archive.services import records as record_services
 from archive.services.audit import access_log
 from archive.services.verification import verification_run
 from archive.views.common import PAGE_SIZE, query_without_page, reader_required, registrar_required
-from channels.models import Channel
 from core.exceptions import ServiceError
 
 # The archive search counts its matches up to this many (see CappedPaginator).
@@ -232,43 +232,46 @@ def record_hold(request, pk):
     return _back_to_record(record)
 
 
-@registrar_required
-def hold_list(request):
+def _hold_list_page(request, *, channel_form, form, status=200):
     holds = LegalHold.objects.select_related(
         "channel", "channel__platform", "created_by", "released_by"
     )
     page = Paginator(holds, PAGE_SIZE).get_page(request.GET.get("sida"))
-    form = ReasonForm(prefix="hold")
+    if channel_form.is_bound:
+        channel_form.is_valid()
     return render(
         request,
         "archive/hold_list.html",
-        {
-            "page": page,
-            "form": form,
-            "channels": Channel.objects.select_related("platform").order_by("display_name"),
-        },
+        {"page": page, "channel_form": channel_form, "form": form},
+        status=status,
     )
+
+
+@registrar_required
+def hold_list(request):
+    """The legal holds, and the search for a channel to hold (`channel_q`)."""
+    channel_form = ChannelHoldForm(request.GET if "channel_q" in request.GET else None)
+    return _hold_list_page(request, channel_form=channel_form, form=ReasonForm(prefix="hold"))
 
 
 @registrar_required
 @require_POST
 def channel_hold(request):
-    # A hand-edited or garbled id is "no channel chosen", not a server error.
-    channel_id = request.POST.get("channel", "")
-    channel = Channel.objects.filter(pk=channel_id).first() if channel_id.isdecimal() else None
+    """Hold every record of a channel the registrar chose among those listed by name."""
+    channel_form = ChannelHoldForm(request.POST, choosing=True)
     form = ReasonForm(request.POST, prefix="hold")
-    if channel is None:
-        messages.error(request, _("Choose the channel."))
-    elif not form.is_valid():
-        messages.error(request, _("State the reason for the legal hold."))
-    else:
-        disposal_services.legal_hold_place(
-            actor=request.user, reason=form.cleaned_data["reason"], channel=channel
-        )
-        messages.success(
-            request,
-            _("Every record of %(channel)s is held from disposal.") % {"channel": channel},
-        )
+    # Both validated, so that every error shows next to its field.
+    valid = channel_form.is_valid()
+    if not (form.is_valid() and valid):
+        return _hold_list_page(request, channel_form=channel_form, form=form, status=400)
+    channel = channel_form.cleaned_data["channel"]
+    disposal_services.legal_hold_place(
+        actor=request.user, reason=form.cleaned_data["reason"], channel=channel
+    )
+    messages.success(
+        request,
+        _("Every record of %(channel)s is held from disposal.") % {"channel": channel},
+    )
     return redirect("archive:hold_list")
 
 

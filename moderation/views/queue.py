@@ -114,14 +114,10 @@ def queue_rows(items, now) -> list[QueueRow]:
 
 
 def _filter_channels(channel_ids):
-    """The channel filter's choices: the user's channels; for communicators those with
-    open items (every channel would be thousands of options)."""
+    """The channel filter's choices when it is a <select>: the user's channels, if they
+    are few (QueueFilterForm; a communicator's filter is a text field)."""
     if channel_ids is None:
-        return (
-            Channel.objects.filter(pk__in=Item.objects.open().values("channel_id"))
-            .select_related("platform")
-            .order_by("display_name", "pk")
-        )
+        return Channel.objects.none()
     return (
         Channel.objects.filter(pk__in=channel_ids)
         .select_related("platform")
@@ -133,8 +129,12 @@ def _queue_page(request, *, items, channel_ids, bulk_form=None, template, extra=
     form = QueueFilterForm(
         request.GET or None,
         channels=_filter_channels(channel_ids),
+        channel_ids=channel_ids,
     )
     filters = form.filters()
+    several = form.channel_item_ids()  # a text that matches several channels, or none
+    if several is not None:
+        items = items.filter(channel_id__in=several)
     page = Paginator(selectors.queue_pages(items, **filters), PAGE_SIZE).get_page(
         request.GET.get("sida")
     )

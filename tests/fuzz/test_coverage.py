@@ -87,6 +87,7 @@ FORM_URLS = {
     "archive.forms.RegistrationNumberForm": ["archive:record_registration_number"],
     "archive.forms.ConfidentialityForm": ["archive:record_confidentiality"],
     "archive.forms.ReasonForm": ["archive:record_hold", "archive:channel_hold"],
+    "archive.forms.ChannelHoldForm": ["archive:hold_list", "archive:channel_hold"],
     "archive.forms.RequestForm": ["archive:request_create"],
     "archive.forms.AttachRecordsForm": ["archive:request_attach"],
     "archive.forms.MaskForm": ["archive:request_mask"],

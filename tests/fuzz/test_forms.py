@@ -515,7 +515,12 @@ TARGETS = [
     Target("archive:record_hold", data=lambda w, o: {"hold-reason": "Tvist om avtal."}),
     Target(
         "archive:channel_hold",
-        data=lambda w, o: {"channel": w.objects["channel"].pk, "hold-reason": "Tvist."},
+        # The channel as the hold list names it, chosen among the matches of the text.
+        data=lambda w, o: {
+            "channel_q": str(w.objects["channel"]),
+            "channel": w.objects["channel"].pk,
+            "hold-reason": "Tvist.",
+        },
     ),
     Target("archive:hold_release", data=lambda w, o: {"reason": "Tvisten är avgjord."}),
     Target("archive:verify", data=lambda w, o: {}),

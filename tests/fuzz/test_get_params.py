@@ -37,6 +37,7 @@ QUERY_NAMES = (
     "platform",
     "review",
     "kanal",
+    "kanal_q",
     "typ",
     "visa",
     "channel",
@@ -81,6 +82,7 @@ def _allowed_statuses(name: str) -> set:
 @example(query={"mall": "²", "sida": "²", "limit": "١٢", "offset": "²", "enhet": "²"})
 @example(query={"mall": str(10**40), "sida": str(10**40), "kanal": str(10**40)})
 @example(query={"channel": str(10**40), "channel_q": "\x00" + "å" * 300})
+@example(query={"kanal": str(10**40), "kanal_q": "\x00" + "å" * 300})
 def test_hostile_query_strings(world, name, query):
     with rolled_back():
         client = client_for(world, _role(name))
