@@ -111,6 +111,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         }
     )
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, health-checking a persistent connection only after it was idle
+    # (core/db/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "core.db.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ---------------------------------------------------------

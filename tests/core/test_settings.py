@@ -75,7 +75,7 @@ def test_settings_come_from_the_environment():
         "diarium@provkoping.se",
         "Europe/Stockholm",
         "sv",
-        "django.db.backends.postgresql",
+        "core.db.postgresql",  # Django's, health-checking only idle connections
         "redis://127.0.0.1:6379/3",
     ]
 
