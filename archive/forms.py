@@ -6,7 +6,6 @@ from django import forms
 from django.db import connection
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -220,10 +219,6 @@ class _Rendered:
         return self.method()
 
 
-def _values(data, key) -> list:
-    return data.getlist(key) if hasattr(data, "getlist") else [data[key]]
-
-
 class RecordSearchForm(_ChannelFilterForm):
     """The archive search (a GET form); a wrong value in one filter is ignored.
 
@@ -302,18 +297,9 @@ class RecordSearchForm(_ChannelFilterForm):
 
     def channel_links(self) -> list[tuple[Channel, str]]:
         """Each listed match of several, with the query that searches its records only."""
-        matches = self.channel_matches
-        if not self.is_bound or matches is None or matches.chosen is not None or matches.more:
+        if not self.is_bound or self.channel_matches is None:
             return []
-        links = []
-        for channel in matches.channels:
-            query = QueryDict(mutable=True)
-            for key in self.data:
-                if key not in ("channel_q", "channel", "sida"):
-                    query.setlist(key, _values(self.data, key))
-            query["channel"] = str(channel.pk)
-            links.append((channel, query.urlencode()))
-        return links
+        return self.channel_matches.links(self.data, text_name="channel_q", id_name="channel")
 
     def channel_matches_html(self) -> str:
         """Under the channel field: how many channels the text matches, with links."""

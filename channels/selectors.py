@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F, Q
+from django.http import QueryDict
 from django.utils import timezone
 
 from channels.addresses import normalize
@@ -115,3 +116,21 @@ class ChannelMatches:
         if self.more:
             return list(channels_matching(self.text).values_list("pk", flat=True))
         return [channel.pk for channel in self.channels]
+
+    def links(self, data, *, text_name: str, id_name: str) -> list[tuple[Channel, str]]:
+        """Each listed match of several, with the query string of the form's `data`
+        that names it alone by `id_name` (the text, the number and the page left out).
+        None when the filter is one channel, or more match than are listed."""
+        if self.chosen is not None or self.more:
+            return []
+        links = []
+        for channel in self.channels:
+            query = QueryDict(mutable=True)
+            for key in data:
+                if key not in (text_name, id_name, "sida"):
+                    query.setlist(
+                        key, data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+                    )
+            query[id_name] = str(channel.pk)
+            links.append((channel, query.urlencode()))
+        return links

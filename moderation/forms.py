@@ -7,7 +7,6 @@ from crispy_forms.layout import Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -335,18 +334,9 @@ class QueueFilterForm(forms.Form):
 
     def channel_links(self) -> list[tuple[Channel, str]]:
         """Each listed match of several, with the query that shows its items only."""
-        matches = self.channel_matches
-        if not self.is_bound or matches is None or matches.chosen is not None or matches.more:
+        if not self.is_bound or self.channel_matches is None:
             return []
-        links = []
-        for channel in matches.channels:
-            query = QueryDict(mutable=True)
-            for key in self.data:
-                if key not in ("kanal_q", "kanal", "sida"):
-                    query.setlist(key, _values(self.data, key))
-            query["kanal"] = str(channel.pk)
-            links.append((channel, query.urlencode()))
-        return links
+        return self.channel_matches.links(self.data, text_name="kanal_q", id_name="kanal")
 
     def channel_matches_html(self) -> str:
         """Under the channel field: how many channels the text matches, with links."""
@@ -399,10 +389,6 @@ class QueueFilterForm(forms.Form):
             "state": data.get("status") or self.OPEN,
             "q": (data.get("q") or "").strip(),
         }
-
-
-def _values(data, key) -> list:
-    return data.getlist(key) if hasattr(data, "getlist") else [data[key]]
 
 
 class RuleChoiceField(ModelMultipleChoiceField):
