@@ -87,3 +87,13 @@ def make_channel(make_application, manager, communicator):
         return channel
 
     return make
+
+
+@pytest.fixture
+def library(make_channel, facebook):
+    """A published channel of the library, for the public pages' cache tests."""
+    return make_channel(
+        platform=facebook,
+        address="https://www.facebook.com/exempelby.bibliotek",
+        display_name="Biblioteket på Facebook",
+    )

@@ -21,15 +21,6 @@ def empty_cache():
     cache.clear()
 
 
-@pytest.fixture
-def library(make_channel, facebook):
-    return make_channel(
-        platform=facebook,
-        address="https://www.facebook.com/exempelby.bibliotek",
-        display_name="Biblioteket på Facebook",
-    )
-
-
 def test_a_repeated_list_request_costs_one_query(
     client, library, django_assert_num_queries, django_assert_max_num_queries
 ):

@@ -31,15 +31,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def library(make_channel, facebook):
-    return make_channel(
-        platform=facebook,
-        address="https://www.facebook.com/exempelby.bibliotek",
-        display_name="Biblioteket på Facebook",
-    )
-
-
-@pytest.fixture
 def rendered():
     """The templates rendered while the test runs."""
     names = []
