@@ -8,10 +8,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
+from channels.forms.matches import channel_matches_html
 from channels.models import Channel
 from channels.selectors import (
     CHANNEL_MATCHES_LISTED,
@@ -340,41 +339,14 @@ class QueueFilterForm(forms.Form):
 
     def channel_matches_html(self) -> str:
         """Under the channel field: how many channels the text matches, with links."""
-        matches = self.channel_matches if self.is_bound else None
-        if matches is None or not matches.text or not matches.channels:
-            return ""
-        if matches.chosen is not None:
-            return format_html(
-                '<p class="form-text" id="channel-matches">{} {}</p>',
-                _("One channel matches “%(text)s”:") % {"text": matches.text},
-                str(matches.chosen),
-            )
-        if matches.more:
-            summary = _(
+        return channel_matches_html(
+            self.channel_matches if self.is_bound else None,
+            self.channel_links(),
+            more=_(
                 "More than %(count)s channels match “%(text)s”: the items of all of them "
                 "are shown. Type more of the name to narrow the list."
-            ) % {"count": CHANNEL_MATCHES_LISTED, "text": matches.text}
-            return format_html('<p class="form-text" id="channel-matches">{}</p>', summary)
-        count = len(matches.channels)
-        summary = ngettext(
-            "%(count)s channel matches “%(text)s”.",
-            "%(count)s channels match “%(text)s”.",
-            count,
-        ) % {"count": count, "text": matches.text}
-        items = format_html_join(
-            "",
-            '<li><a href="?{}">{}</a> <span class="text-body-secondary">{}</span></li>',
-            (
-                (query, str(channel), channel.normalized_address)
-                for channel, query in self.channel_links()
             ),
-        )
-        return format_html(
-            '<div class="form-text" id="channel-matches"><p class="mb-1">{} {}</p>'
-            '<ul class="list-unstyled mb-0">{}</ul></div>',
-            summary,
-            _("The items of all of them are shown. Show only one:"),
-            items,
+            all_shown=_("The items of all of them are shown. Show only one:"),
         )
 
     def filters(self) -> dict:
