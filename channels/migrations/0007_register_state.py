@@ -6,6 +6,7 @@ on PostgreSQL one statement-level trigger per table (TRUNCATE included), on
 SQLite a row-level trigger per table and kind of change.
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import migrations, models
 
 TABLES = ["channels_channel", "channels_channelevent", "core_unit", "channels_platform"]
@@ -49,7 +50,10 @@ def create_triggers(apps, schema_editor):
                     f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {UPSERT[vendor]}; END"
                 )
     else:
-        raise NotImplementedError(f"No register-version triggers for {vendor}.")
+        raise ImproperlyConfigured(
+            f"Smedje Social runs on PostgreSQL or SQLite, not {vendor}: the register's "
+            "version is kept by triggers written for those two."
+        )
     schema_editor.execute(UPSERT[vendor])
 
 
