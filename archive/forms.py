@@ -12,10 +12,16 @@ from django.utils.translation import gettext_lazy as _
 
 from archive.models import PublicRecordRequest, Record, RecordType
 from archive.selectors import RecordFilters
-from channels.forms.matches import channel_matches_html
+from channels.forms.matches import (
+    ChannelNumberField,
+    Rendered,
+    channel_matches_html,
+    find_matches,
+    numbered_channel,
+    show_channel,
+)
 from channels.models import Channel
 from channels.selectors import (
-    CHANNEL_MATCHES_LISTED,
     ChannelMatches,
     channels_matching,
     folded,
@@ -87,18 +93,6 @@ class NameChoiceField(forms.ModelChoiceField):
 # --- The channel filter ----------------------------------------------------------
 
 
-class _ChannelField(forms.Field):
-    """A channel's number, from a link or a choice among matches; read by the form."""
-
-    widget = forms.HiddenInput
-
-    def __init__(self, **kwargs):
-        super().__init__(required=False, **kwargs)
-
-    def clean(self, value):
-        return value if isinstance(value, str) else ""
-
-
 class _ChannelFilterForm(forms.Form):
     """A filter by channel among thousands: a text field, and a channel's number.
 
@@ -122,7 +116,7 @@ class _ChannelFilterForm(forms.Form):
         help_text=_("Part of the channel's name, handle or address."),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
-    channel = _ChannelField()
+    channel = ChannelNumberField()
 
     # Whether a number from a choice among the matches of the text picks that channel.
     number_picks_among_matches = False
@@ -165,18 +159,8 @@ class _ChannelFilterForm(forms.Form):
         self._show(text=text, number="")
         if not text:
             return None
-        found = list(
-            channels_matching(text)
-            .select_related("platform")
-            .only("display_name", "normalized_address", "platform__name")
-            .order_by("display_name", "pk")[: CHANNEL_MATCHES_LISTED + 1]
-        )
-        matches = ChannelMatches(
-            text=text,
-            channels=tuple(found[:CHANNEL_MATCHES_LISTED]),
-            more=len(found) > CHANNEL_MATCHES_LISTED,
-        )
-        if not found:
+        matches = find_matches(channels_matching(text), text)
+        if not matches.channels:
             self.add_error("channel_q", _("No channel matches “%(text)s”.") % {"text": text})
         elif matches.chosen is None:
             self._several_channels(matches)
@@ -187,36 +171,10 @@ class _ChannelFilterForm(forms.Form):
 
     def _numbered_channel(self) -> tuple[Channel | None, bool]:
         """The channel `channel` names, and whether it names none that exists."""
-        raw = self.data.get("channel", "")
-        raw = raw.strip() if isinstance(raw, str) else ""
-        if not raw:
-            return None, False
-        if not (raw.isascii() and raw.isdigit()):
-            return None, True
-        number = int(raw)
-        # A number no channel id can have would overflow the database's integer.
-        low, high = connection.ops.integer_field_range(Channel._meta.pk.get_internal_type())
-        if (low is not None and number < low) or (high is not None and number > high):
-            return None, True
-        channel = Channel.objects.select_related("platform").filter(pk=number).first()
-        return channel, channel is None
+        return numbered_channel(self.data.get("channel", ""))
 
     def _show(self, *, text: str, number) -> None:
-        """What the fields show when the form is displayed again."""
-        data = self.data.copy()
-        data["channel_q"] = text
-        data["channel"] = str(number)
-        self.data = data
-
-
-class _Rendered:
-    """A crispy layout object that writes what a method of the form returns (escaped there)."""
-
-    def __init__(self, method):
-        self.method = method
-
-    def render(self, form, context, template_pack=None, **kwargs):
-        return self.method()
+        show_channel(self, text_name="channel_q", id_name="channel", text=text, number=number)
 
 
 class RecordSearchForm(_ChannelFilterForm):
@@ -256,7 +214,7 @@ class RecordSearchForm(_ChannelFilterForm):
                 Column(
                     "channel_q",
                     "channel",
-                    _Rendered(self.channel_matches_html),
+                    Rendered(self.channel_matches_html),
                     css_class="col-md-4",
                 ),
                 Column("unit", css_class="col-md-4"),
@@ -384,15 +342,9 @@ class ChannelHoldForm(forms.Form):
         if not text:
             self.add_error("channel_q", self.fields["channel_q"].error_messages["required"])
             return data
-        found = list(
-            channels_matching(text)
-            .select_related("platform")
-            .only("display_name", "normalized_address", "platform__name")
-            .order_by("display_name", "pk")[: CHANNEL_MATCHES_LISTED + 1]
-        )
-        self.matches = tuple(found[:CHANNEL_MATCHES_LISTED])
-        self.more = len(found) > CHANNEL_MATCHES_LISTED
-        if not found:
+        found = find_matches(channels_matching(text), text)
+        self.matches, self.more = found.channels, found.more
+        if not self.matches:
             self.add_error("channel_q", _("No channel matches “%(text)s”.") % {"text": text})
         elif self.choosing:
             data["channel"] = self._chosen()
@@ -540,7 +492,7 @@ class ExportForm(_ChannelFilterForm):
                     "More than %(count)s channels match “%(text)s”: type more of the name, "
                     "or the address."
                 )
-                % {"count": CHANNEL_MATCHES_LISTED, "text": matches.text},
+                % {"count": len(matches.channels), "text": matches.text},
             )
             return
         self.add_error(

@@ -10,10 +10,16 @@ from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from channels.forms.matches import channel_matches_html
+from channels.forms.matches import (
+    ChannelNumberField,
+    Rendered,
+    channel_matches_html,
+    find_matches,
+    numbered_channel,
+    show_channel,
+)
 from channels.models import Channel
 from channels.selectors import (
-    CHANNEL_MATCHES_LISTED,
     ChannelMatches,
     channels_matching,
     folded,
@@ -166,28 +172,6 @@ NOTE_HELP = _("For the item's history; not shown to the writer.")
 CHANNEL_SELECT_LIMIT = 50
 
 
-class _Rendered:
-    """A crispy layout object that writes what a method of the form returns (escaped there)."""
-
-    def __init__(self, method):
-        self.method = method
-
-    def render(self, form, context, template_pack=None, **kwargs):
-        return self.method()
-
-
-class _ChannelNumberField(forms.Field):
-    """A channel's number, from a link or a choice among matches; read by the form."""
-
-    widget = forms.HiddenInput
-
-    def __init__(self, **kwargs):
-        super().__init__(required=False, **kwargs)
-
-    def clean(self, value):
-        return value if isinstance(value, str) else ""
-
-
 class QueueFilterForm(forms.Form):
     """Filters of the queue, read from the query string.
 
@@ -219,7 +203,7 @@ class QueueFilterForm(forms.Form):
         self.channel_ids = channel_ids
         self.by_text = channel_ids is None or len(channel_ids) > CHANNEL_SELECT_LIMIT
         if self.by_text:
-            self.fields["kanal"] = _ChannelNumberField()
+            self.fields["kanal"] = ChannelNumberField()
             self.fields["kanal_q"] = forms.CharField(
                 label=_("Channel"),
                 required=False,
@@ -241,7 +225,7 @@ class QueueFilterForm(forms.Form):
         self.helper.form_class = "row g-2"
         if self.by_text:
             self.helper.layout = Layout(
-                "kanal_q", "kanal", _Rendered(self.channel_matches_html), "typ", "status", "q"
+                "kanal_q", "kanal", Rendered(self.channel_matches_html), "typ", "status", "q"
             )
 
     # --- The channel as text
@@ -281,40 +265,17 @@ class QueueFilterForm(forms.Form):
         self._show(text=text, number="")
         if not text:
             return None
-        found = list(
-            self._channels(text)
-            .select_related("platform")
-            .only("display_name", "normalized_address", "platform__name")
-            .order_by("display_name", "pk")[: CHANNEL_MATCHES_LISTED + 1]
-        )
-        if not found:
+        matches = find_matches(self._channels(text), text)
+        if not matches.channels:
             self.add_error("kanal_q", _("No channel matches “%(text)s”.") % {"text": text})
-        return ChannelMatches(
-            text=text,
-            channels=tuple(found[:CHANNEL_MATCHES_LISTED]),
-            more=len(found) > CHANNEL_MATCHES_LISTED,
-        )
+        return matches
 
     def _numbered_channel(self) -> tuple[Channel | None, bool]:
         """The channel `kanal` names among the user's, and whether it names none of them."""
-        raw = self.data.get("kanal", "")
-        raw = raw.strip() if isinstance(raw, str) else ""
-        if not raw:
-            return None, False
-        if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
-            return None, True
-        number = int(raw)
-        if self.channel_ids is not None and number not in self.channel_ids:
-            return None, True
-        channel = Channel.objects.select_related("platform").filter(pk=number).first()
-        return channel, channel is None
+        return numbered_channel(self.data.get("kanal", ""), among=self.channel_ids)
 
     def _show(self, *, text: str, number) -> None:
-        """What the fields show when the form is displayed again."""
-        data = self.data.copy()
-        data["kanal_q"] = text
-        data["kanal"] = str(number)
-        self.data = data
+        show_channel(self, text_name="kanal_q", id_name="kanal", text=text, number=number)
 
     def channel_item_ids(self) -> list[int] | None:
         """The channels whose items the queue shows when the text matches several or

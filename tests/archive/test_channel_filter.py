@@ -10,9 +10,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils.html import escape
 
-from archive import forms as archive_forms
 from archive.forms import ExportForm, RecordSearchForm
 from archive.models import Export
+from channels.forms import matches as channel_matches
 from channels.services.channels import channel_close
 from tests.archive.test_exports import data_files
 from tests.archive.test_search import SEARCH_BUDGET
@@ -135,7 +135,7 @@ def test_no_match_says_so_next_to_the_field_and_finds_nothing(registrar_client, 
 def test_more_matches_than_listed_filter_by_the_text(
     registrar_client, channels, records, monkeypatch
 ):
-    monkeypatch.setattr(archive_forms, "CHANNEL_MATCHES_LISTED", 1)
+    monkeypatch.setattr(channel_matches, "CHANNEL_MATCHES_LISTED", 1)
     response = registrar_client.get(SEARCH, {"channel_q": "biblioteket"})
     assert found(response) == {records["library"].pk, records["library_ig"].pk}
     html = response.content.decode()
@@ -254,7 +254,7 @@ def test_the_channel_filter_costs_one_query_whatever_the_number_of_channels(
         assert response.status_code == 200
         assert len(response.content) < 40_000
     # More matches than are listed: their ids are one query more (forms.ChannelMatches).
-    monkeypatch.setattr(archive_forms, "CHANNEL_MATCHES_LISTED", 2)
+    monkeypatch.setattr(channel_matches, "CHANNEL_MATCHES_LISTED", 2)
     with django_assert_max_num_queries(SEARCH_BUDGET + 2):
         response = registrar_client.get(SEARCH, {"channel_q": "bibliotek"})
     assert response.context["form"].channel_matches.more
@@ -341,7 +341,7 @@ def test_export_refuses_what_names_no_channel(registrar_client, records, data):
 def test_export_with_more_matches_than_listed_asks_for_more_of_the_name(
     registrar_client, records, monkeypatch
 ):
-    monkeypatch.setattr(archive_forms, "CHANNEL_MATCHES_LISTED", 1)
+    monkeypatch.setattr(channel_matches, "CHANNEL_MATCHES_LISTED", 1)
     response = registrar_client.post(EXPORT, {"channel_q": "biblioteket"})
     assert response.status_code == 400
     assert response.context["form"].errors["channel_q"] == [

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
-from archive import forms as archive_forms
 from archive.models import LegalHold
+from channels.forms import matches as channel_matches
 from channels.models import Channel
 from tests.hostile.payloads import assert_harmless, assert_shown_as_text
 
@@ -143,7 +143,7 @@ def test_a_bad_text_on_the_page_is_an_error_next_to_the_field(registrar_client, 
 def test_more_matches_than_are_listed_list_the_first_and_hold_only_those(
     registrar_client, channels, monkeypatch
 ):
-    monkeypatch.setattr(archive_forms, "CHANNEL_MATCHES_LISTED", 2)
+    monkeypatch.setattr(channel_matches, "CHANNEL_MATCHES_LISTED", 2)
     html = registrar_client.get(HOLDS, {"channel_q": "facebook"}).content.decode()
     listed = buttons(html)
     assert len(listed) == 2
@@ -204,7 +204,7 @@ def test_the_page_does_not_grow_with_the_channels(registrar_client, channel):
     assert [q for q, _c, _s in few[:2]] == [q for q, _c, _s in many[:2]]
     assert [s for _q, _c, s in few[:2]] == [s for _q, _c, s in many[:2]]
     html = registrar_client.get(HOLDS, {"channel_q": "kopia"}).content.decode()
-    assert len(buttons(html)) == archive_forms.CHANNEL_MATCHES_LISTED
+    assert len(buttons(html)) == channel_matches.CHANNEL_MATCHES_LISTED
 
 
 @pytest.mark.parametrize("count", [0, 60])

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
+from channels.forms import matches as channel_matches
 from channels.models import Channel
 from channels.services.channels import channel_set_handlers
 from moderation import forms as moderation_forms
@@ -162,7 +163,7 @@ def test_a_text_that_matches_several_shows_all_of_them_with_a_link_each(
 def test_more_matches_than_are_listed_show_all_items_and_ask_to_narrow(
     as_communicator, items, page_channel, kultur_channel, monkeypatch
 ):
-    monkeypatch.setattr(moderation_forms, "CHANNEL_MATCHES_LISTED", 1)
+    monkeypatch.setattr(channel_matches, "CHANNEL_MATCHES_LISTED", 1)
     response = as_communicator.get(QUEUE, {"kanal_q": "facebook"})
     assert shown(response) == {items["page"].pk, items["kultur"].pk}
     html = response.content.decode()
