@@ -180,28 +180,19 @@ def _next_step(times: dict[str, datetime], after: datetime, start: int = 0):
     return "", None
 
 
-def response_clock_start(
-    item: Item, cal: WorkingCalendar | None = None, *, memo: dict | None = None
-) -> None:
+def response_clock_start(item: Item, cal: WorkingCalendar | None = None) -> None:
     """Give an item that expects an answer its due time and first step (not saved here).
 
     Called for a new item before it is saved, so it costs no query. The clock is
-    a function of the channel and the time of receipt alone: `memo`, a dict kept
-    over a batch of new items, computes it once per channel and time.
+    a function of the channel and the time of receipt alone.
     """
     if not item.expects_answer or item.due_at is not None:
-        return
-    key = (item.channel_id, item.received_at)
-    if memo is not None and key in memo:
-        item.due_at, item.next_reminder_step, item.next_reminder_at = memo[key]
         return
     cal = cal or calendar()
     item.due_at = due_at_for(item.channel, item.received_at, cal)
     item.next_reminder_step, item.next_reminder_at = _next_step(
         step_times(item, cal), item.received_at
     )
-    if memo is not None:
-        memo[key] = (item.due_at, item.next_reminder_step, item.next_reminder_at)
 
 
 def clocks_catch_up(*, cal: WorkingCalendar | None = None) -> int:

@@ -22,6 +22,7 @@ brings an item that was answered, left or referred back to the queue.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.services.common import lock
-from core.bulk import insert_new
+from core.bulk import insert_rows
 from core.exceptions import NotPermitted
 from moderation import permissions
 from moderation.ingest.events import ParsedEvent
@@ -102,9 +103,7 @@ class CaptureResult:
         return "updated" if self.version_created else "unchanged"
 
 
-def _new_item(
-    *, channel, content: ItemContent, source: str, actor, received_at=None, clocks=None
-) -> Item:
+def _new_item(*, channel, content: ItemContent, source: str, actor) -> Item:
     item = Item(
         channel=channel,
         kind=content.kind,
@@ -120,12 +119,74 @@ def _new_item(
         source=source,
         registered_by=actor if source == ItemSource.MANUAL else None,
     )
-    if received_at is not None:
-        item.received_at = received_at
     item.full_clean(exclude=_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
     # Response time (issue 8): the due time and the first reminder, set before the insert.
-    response_clock_start(item, memo=clocks)
+    response_clock_start(item)
     return item
+
+
+# The fields of a new item that an arrival's content sets, and the content's
+# attribute for each. `items_capture_new` sets all the others itself.
+_CONTENT_FIELDS = (
+    ("kind", "kind"),
+    ("external_id", "external_id"),
+    ("parent_external_id", "parent_external_id"),
+    ("post_external_id", "post_external_id"),
+    ("sender_id", "sender_id"),
+    ("sender_name", "sender_name"),
+    ("text", "text"),
+    ("attachments", "attachments"),
+    ("platform_created_at", "created_at"),
+    ("expects_answer", "expects_answer"),
+)
+
+
+@functools.cache
+def _content_fields() -> list:
+    return [(Item._meta.get_field(name), attribute) for name, attribute in _CONTENT_FIELDS]
+
+
+def _content_is_valid(content: ItemContent) -> bool:
+    """What `full_clean` says of a new item with this content, checking only the fields
+    the content sets (`_new_item` checks them all)."""
+    try:
+        for field, attribute in _content_fields():
+            value = getattr(content, attribute)
+            field.clean(list(value) if attribute == "attachments" else value, None)
+    except ValidationError:
+        return False
+    return True
+
+
+# What `items_capture_new` writes of a new item and of its first version.
+_NEW_ITEM_COLUMNS = (
+    "channel_id",
+    "kind",
+    "external_id",
+    "parent_external_id",
+    "post_external_id",
+    "sender_id",
+    "sender_name",
+    "text",
+    "attachments",
+    "platform_created_at",
+    "expects_answer",
+    "source",
+    "received_at",
+    "due_at",
+    "next_reminder_step",
+    "next_reminder_at",
+)
+_FIRST_VERSION_COLUMNS = (
+    "item_id",
+    "number",
+    "text",
+    "attachments",
+    "event_key",
+    "delivery_id",
+    "raw",
+    "captured_at",
+)
 
 
 @dataclass(frozen=True)
@@ -154,12 +215,12 @@ def items_capture_new(*, captures: list[NewCapture], source: str, delivery=None)
     from moderation.models import ItemKind, RuleKeyword
     from moderation.services.rules import keyword_matches
 
-    if not captures:
-        return set()
+    if not captures or source not in ItemSource.values:
+        return set()  # item_capture refuses an unknown source, one by one
     seen = set(
-        ItemVersion.objects.filter(
-            event_key__in=[capture.event_key for capture in captures]
-        ).values_list("event_key", flat=True)
+        ItemVersion.objects.filter(event_key__in=[capture.event_key for capture in captures])
+        .order_by()  # the model's ordering would join the items
+        .values_list("event_key", flat=True)
     )
     external_ids: dict[int, list[str]] = {}
     for capture in captures:
@@ -174,9 +235,9 @@ def items_capture_new(*, captures: list[NewCapture], source: str, delivery=None)
     keywords = list(RuleKeyword.objects.active().values_list("rule_id", "phrase"))
     # The batch arrives at one moment, so its items share one response clock per channel.
     received_at = timezone.now()
-    clocks: dict = {}
+    clocks: dict[int, tuple] = {}
     chosen: list[int] = []
-    items: list[Item] = []
+    rows: list[tuple] = []
     for index, capture in enumerate(captures):
         content = capture.content
         if (
@@ -185,39 +246,56 @@ def items_capture_new(*, captures: list[NewCapture], source: str, delivery=None)
             or (capture.channel.pk, content.external_id) in existing
             or content.kind == ItemKind.DIRECT_MESSAGE
             or keyword_matches(content.text, keywords)
+            or not _content_is_valid(content)
         ):
             continue
-        try:
-            item = _new_item(
-                channel=capture.channel,
-                content=content,
-                source=source,
-                actor=None,
-                received_at=received_at,
-                clocks=clocks,
-            )
-        except ValidationError:
-            continue
+        clock = (None, "", None)
+        if content.expects_answer:
+            clock = clocks.get(capture.channel.pk)
+            if clock is None:
+                probe = Item(channel=capture.channel, received_at=received_at, expects_answer=True)
+                response_clock_start(probe)
+                clock = (probe.due_at, probe.next_reminder_step, probe.next_reminder_at)
+                clocks[capture.channel.pk] = clock
         chosen.append(index)
-        items.append(item)
-    if not items:
+        rows.append(
+            (
+                capture.channel.pk,
+                content.kind,
+                content.external_id,
+                content.parent_external_id,
+                content.post_external_id,
+                content.sender_id,
+                content.sender_name,
+                content.text,
+                list(content.attachments),
+                content.created_at,
+                content.expects_answer,
+                source,
+                received_at,
+                *clock,
+            )
+        )
+    if not rows:
         return set()
     try:
         with transaction.atomic():
-            insert_new(Item, items)
-            insert_new(
+            item_ids = insert_rows(Item, _NEW_ITEM_COLUMNS, rows)
+            insert_rows(
                 ItemVersion,
+                _FIRST_VERSION_COLUMNS,
                 [
-                    ItemVersion(
-                        item=item,
-                        number=1,
-                        text=captures[index].content.text,
-                        attachments=list(captures[index].content.attachments),
-                        event_key=captures[index].event_key,
-                        delivery=delivery,
-                        raw=captures[index].raw or {},
+                    (
+                        item_id,
+                        1,
+                        captures[index].content.text,
+                        list(captures[index].content.attachments),
+                        captures[index].event_key,
+                        delivery.pk if delivery is not None else None,
+                        captures[index].raw or {},
+                        received_at,
                     )
-                    for index, item in zip(chosen, items, strict=True)
+                    for index, item_id in zip(chosen, item_ids, strict=True)
                 ],
             )
     except IntegrityError:
