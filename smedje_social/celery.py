@@ -11,7 +11,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import beat_init
+from celery.signals import beat_init, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smedje_social.settings.local")
 
@@ -82,3 +82,16 @@ def declare_schedule(sender, **kwargs):
 def heartbeat_on_start(sender, **kwargs):
     """Beat's first interval would leave /healthz unhealthy for a minute after start."""
     sender.app.send_task("core.tasks.heartbeat_task")
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_database_connections(sender=None, **kwargs):
+    """Before and after a task, as around a request: close the connections that are older
+    than CONN_MAX_AGE or broken, and keep the rest for the next task (CELERY_DB_REUSE_MAX
+    keeps Celery from closing them all). An eager task runs inside its caller: untouched."""
+    if sender is None or getattr(sender.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

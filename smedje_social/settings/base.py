@@ -247,6 +247,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
 CELERY_TASK_TIME_LIMIT = 6 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the database connection after every task, whatever
+# CONN_MAX_AGE says: one new PostgreSQL backend per task, which cost webhook parsing a
+# fifth of its rate (BENCHMARKS.md, 2.). Given this count, the fixup closes them only
+# every that many tasks; smedje_social/celery.py closes a connection that is older
+# than CONN_MAX_AGE or broken before and after each task, as Django does around a request.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # Publishing while the broker is down: a short connect timeout and two quick
 # retries, then the caller gets the error, logs it and answers anyway; the
 # periodic sweeps queue the work again once the broker is back.

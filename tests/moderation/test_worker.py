@@ -7,6 +7,7 @@ be committed (`transaction=True`).
 import time
 
 import pytest
+from django.db import connection
 
 from moderation.models import Delivery, DeliveryStatus, Item
 from tests.conftest import reset_celery_connections
@@ -53,3 +54,47 @@ def test_the_worker_parses_a_webhook_delivery(
     time.sleep(1)
     assert Item.objects.count() == 1
     assert Delivery.objects.count() == 1
+
+
+def _other_backends() -> set:
+    """The PostgreSQL backends on the test database but this process's own."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, backend_start FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        return set(cursor.fetchall())
+
+
+def _parse(post_meta, worker, name: str) -> set:
+    """Post a payload, wait until it is parsed and the task has ended; the worker's backends."""
+    assert post_meta(payload_bytes(name)).status_code == 200
+    wait_for(
+        lambda: not Delivery.objects.filter(status=DeliveryStatus.PENDING).exists(),
+        seconds=20,  # a retry would come after PARSE_RETRY_COUNTDOWN (30 s)
+        what=f"Parsing {name}",
+        worker=worker,
+    )
+    time.sleep(1.5)  # the task's end has run, and the connection has been idle a while
+    return _other_backends()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's backends")
+def test_the_worker_keeps_its_database_connection_from_task_to_task(
+    fresh_broker_pools, page_channel, start_celery_worker, redis_url, post_meta
+):
+    """Celery's Django fixup would close it after every task (CELERY_DB_REUSE_MAX), and a
+    connection that broke meanwhile is replaced before the next task uses it."""
+    worker = start_celery_worker(broker=redis_url)
+    assert _other_backends() == set()
+    first = _parse(post_meta, worker, "fb_feed_comment_add.json")
+    assert len(first) == 1, worker.log()
+    assert _parse(post_meta, worker, "fb_feed_reply_add.json") == first
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [next(iter(first))[0]])
+    after = _parse(post_meta, worker, "fb_feed_comment_edited.json")
+    assert len(after) == 1
+    assert after != first
+    assert Delivery.objects.filter(status=DeliveryStatus.PARSED).count() == 3
+    assert "OperationalError" not in worker.log()
