@@ -86,11 +86,13 @@ class Item(models.Model):
     what was captured is in `versions` and is never overwritten.
     """
 
+    # Indexed by the (channel, ...) indexes in Meta.
     channel = models.ForeignKey(
         "channels.Channel",
         verbose_name=_("channel"),
         on_delete=models.PROTECT,
         related_name="items",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=ItemKind.choices)
     # Blank only for items registered by hand without the platform's id.
@@ -125,6 +127,7 @@ class Item(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     # Raised by every change a person or the platform makes, and carried by
     # every action: acting on a version one has not seen is refused.
@@ -137,6 +140,7 @@ class Item(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     claimed_at = models.DateTimeField(_("held since"), null=True, blank=True)
     # Keyword flags: probable rule breaks, for attention; nothing is removed automatically.
@@ -158,6 +162,7 @@ class Item(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     # The reply as posted: an answer, or the referral to the political parties.
     answer_text = models.TextField(_("reply"), blank=True)
@@ -169,6 +174,7 @@ class Item(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     forwarded_to = models.EmailField(_("forwarded to"), blank=True)
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
@@ -179,6 +185,7 @@ class Item(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     removal_rules = models.ManyToManyField(
         "moderation.ContentRule",
@@ -255,6 +262,21 @@ class Item(models.Model):
                 condition=Q(state="open", expects_answer=True, due_at__isnull=True),
                 name="item_clock_missing",
             ),
+            # The people of an item: none for most (webhook items nobody has acted on
+            # yet), so only the rows that name someone are indexed. Every new item used
+            # to add a NULL to five indexes (BENCHMARKS.md, 2.).
+            *(
+                models.Index(
+                    fields=[field], condition=Q(**{f"{field}__isnull": False}), name=f"item_{field}"
+                )
+                for field in (
+                    "registered_by",
+                    "claimed_by",
+                    "handled_by",
+                    "forwarded_by",
+                    "removed_by",
+                )
+            ),
         ]
 
     def __str__(self):
@@ -280,16 +302,24 @@ class ItemVersion(models.Model):
     `ingest_token` (API) and `captured_by` (by hand) says where it came from.
     """
 
+    # Indexed by the (item, number) constraint.
     item = models.ForeignKey(
-        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="versions"
+        Item,
+        verbose_name=_("item"),
+        on_delete=models.PROTECT,
+        related_name="versions",
+        db_index=False,
     )
     number = models.PositiveIntegerField(_("version"))
     text = models.TextField(_("text"), blank=True)
     attachments = models.JSONField(_("attachment links"), default=list, blank=True)
     platform_edited_at = models.DateTimeField(_("edited on the platform"), null=True, blank=True)
     captured_at = models.DateTimeField(_("captured"), default=timezone.now)
-    event_key = models.CharField(
-        _("event key"), max_length=ID_MAX_LENGTH, null=True, blank=True, unique=True
+    # Unique through a constraint in Meta: a unique field would also get an index for
+    # LIKE, which nothing asks and every new version paid for. NULL, not "", is "no key":
+    # many versions have none, and the key is unique.
+    event_key = models.CharField(  # noqa: DJ001
+        _("event key"), max_length=ID_MAX_LENGTH, null=True, blank=True
     )
     delivery = models.ForeignKey(
         "moderation.Delivery",
@@ -306,6 +336,7 @@ class ItemVersion(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="item_versions",
+        db_index=False,
     )
     captured_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -314,6 +345,7 @@ class ItemVersion(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     raw = models.JSONField(_("content as received"), default=dict, encoder=DjangoJSONEncoder)
 
@@ -323,7 +355,16 @@ class ItemVersion(models.Model):
         ordering = ["item", "number"]
         constraints = [
             models.UniqueConstraint(fields=["item", "number"], name="one_version_number_per_item"),
+            models.UniqueConstraint(fields=["event_key"], name="one_version_per_event_key"),
             models.CheckConstraint(condition=Q(number__gte=1), name="version_number_positive"),
+        ]
+        # Most versions came from a webhook: only those of the API or typed in are indexed
+        # by token and person.
+        indexes = [
+            models.Index(
+                fields=[field], condition=Q(**{f"{field}__isnull": False}), name=f"version_{field}"
+            )
+            for field in ("ingest_token", "captured_by")
         ]
 
     def __str__(self):

@@ -10,7 +10,7 @@ import json
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
@@ -271,3 +271,14 @@ def test_the_fast_path_still_cleans_what_no_column_can_hold(
     assert "\ufffd" in item.text
     assert "\x00" not in item.text
     assert item.versions.get().raw["value"]["message"] == item.text
+
+
+def test_the_database_refuses_a_second_version_with_one_event_key(page_channel):
+    """The key is unique through a constraint (no LIKE index): redeliveries depend on it."""
+    [item] = Item.objects.bulk_create([_item(page_channel, "a")])
+    ItemVersion.objects.create(item=item, number=1, event_key="k")
+    ItemVersion.objects.create(item=item, number=2, event_key=None)
+    ItemVersion.objects.create(item=item, number=3, event_key=None)  # many have no key
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ItemVersion.objects.create(item=item, number=4, event_key="k")
+    assert list(item.versions.values_list("number", flat=True)) == [1, 2, 3]
