@@ -7,9 +7,11 @@ list has a fixed number of queries whatever the register's size.
 """
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -97,10 +99,47 @@ def register_version() -> str:
     return "none" if row is None else str(row[0])
 
 
+# This process's last reading of the version, and the monotonic time it was read.
+_last_reading: tuple[str, float] | None = None
+_now = time.monotonic
+
+
+def recent_register_version() -> str:
+    """`register_version` as this process read it at most REGISTER_VERSION_MAX_AGE seconds ago.
+
+    Reading it is a database round trip, which was a quarter of the cost of a
+    public page answered from the cache (BENCHMARKS.md, 1.). So a change shows
+    on the public pages and in the API for anonymous visitors at most that long
+    (1 s by default) after its commit; 0 reads it every time.
+    """
+    global _last_reading
+    max_age = settings.REGISTER_VERSION_MAX_AGE
+    now = _now()
+    reading = _last_reading
+    if max_age > 0 and reading is not None and 0 <= now - reading[1] < max_age:
+        return reading[0]
+    version = register_version()
+    _last_reading = (version, now)
+    return version
+
+
+def forget_register_version() -> None:
+    """Read the version afresh on the next request (tests)."""
+    global _last_reading
+    _last_reading = None
+
+
 def request_register_version(request) -> str:
-    """`register_version`, read once per request (its ETag and its caches share it)."""
+    """The register's version for this request, read once (its ETag and caches share it).
+
+    An anonymous visitor gets `recent_register_version`; someone with a session
+    (an employee who may have just changed the register) the version as it is.
+    """
     if not hasattr(request, "_register_version"):
-        request._register_version = register_version()
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            request._register_version = register_version()
+        else:
+            request._register_version = recent_register_version()
     return request._register_version
 
 

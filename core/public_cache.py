@@ -4,10 +4,11 @@ The public register's pages and the open-data API give every anonymous
 visitor the same answer until the register changes. `cached_response` keeps
 a view's answer (status 200, its body and the view's own headers) under a key
 made of the data's version, the host, the scheme, the path with its query and
-the language, so a repeated request costs the version query and a lookup
-instead of the view's queries and rendering (BENCHMARKS.md, 1.). Any change
-to the data gives a new version, hence new keys: nothing stale is served, and
-old entries expire.
+the language, so a repeated request costs a lookup (and the version, which
+the register reads at most once a second per process) instead of the view's
+queries and rendering (BENCHMARKS.md, 1.). Any change to the data gives a new
+version, hence new keys: nothing older than the version is served, and old
+entries expire.
 
 Two levels: each process keeps the answers it served last in memory (at most
 `LOCAL_MAX_BYTES`, least recently used out first), in front of the shared

@@ -46,10 +46,12 @@ def _forget_kept_answers():
     limits. Their keys follow the data, but not the settings a test overrides."""
     from django.core.cache import cache
 
+    from channels.public_queries import forget_register_version
     from core.public_cache import clear_local
 
     cache.clear()
     clear_local()
+    forget_register_version()
 
 
 # --- Users and units ------------------------------------------------------

@@ -5,9 +5,10 @@ register's last public change (see `public_queries.register_version`), the
 host, the full path with its query and the language, so any change to the
 register gives a new ETag. Responses are `Cache-Control: public, no-cache`:
 they are the same for everybody, so shared caches may keep them, but must
-revalidate, because a closed channel has to stop being "official" at once.
-A revalidation costs one query and answers 304 without a body; a repeated
-request is answered from the cache (core.public_cache).
+revalidate, because a closed channel has to stop being "official" within a
+second (`public_queries.recent_register_version`). A revalidation costs at
+most one query and answers 304 without a body; a repeated request is answered
+from the cache (core.public_cache).
 
 Errors have one shape, `{"error", "field", "code"}` (channels/api/errors.py).
 """

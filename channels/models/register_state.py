@@ -8,9 +8,10 @@ class RegisterState(models.Model):
     Triggers (migration 0007) give `version` a new random value on every
     change to the channels, their events, the units and the platforms,
     whoever makes it: the services, the admin, a bulk update or raw SQL. The
-    public pages and API read it on every request to key their caches and
-    ETags (`public_queries.register_version`), which costs one lookup by
-    primary key instead of aggregates over the register.
+    public pages and API key their caches and ETags with it
+    (`public_queries.register_version`): one lookup by primary key instead of
+    aggregates over the register, made at most once a second per process for
+    anonymous visitors (`REGISTER_VERSION_MAX_AGE`).
 
     Random rather than counted: a change rolled back leaves the old value, and
     the next change must still get a value never used before, or a page cached

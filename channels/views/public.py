@@ -7,8 +7,10 @@ and query, the language and the visitor's cookies, and is sent with
 `Cache-Control: private, no-cache`:
 
 * `no-cache`, not `max-age`: verification is what citizens use to spot
-  impersonation, so a closed channel must stop being "official" at once;
-  revalidating costs one query and a 304 without a body.
+  impersonation, so a closed channel must stop being "official" within a
+  second (the version as this process read it at most
+  `REGISTER_VERSION_MAX_AGE` ago, `public_queries.recent_register_version`);
+  revalidating costs at most one query and a 304 without a body.
 * `private`: each page carries the visitor's CSRF token (the language form)
   and the navigation of a logged-in employee, so a shared cache must not
   hand it to someone else. For the same reason the CSRF and session cookies

@@ -290,6 +290,10 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Open-data API ------------------------------------------------------------
 
+# How stale, in seconds, the public register and API may be for anonymous visitors:
+# each process reads the register's version at most this often (channels/public_queries.py).
+REGISTER_VERSION_MAX_AGE = env.float("REGISTER_VERSION_MAX_AGE", default=1.0)
+
 # The public read-only API (channels.api): plain JSON, no browsable HTML API,
 # no authentication (token authentication comes with the ingestion API), and
 # a per-address rate limit kept in the default cache.

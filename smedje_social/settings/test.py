@@ -10,6 +10,9 @@ SECRET_KEY = "test-only-secret-key-not-for-production-use-000000000000"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
+# Every request reads the register's version, so a change shows at once; the tests of
+# the per-process reading (tests/channels/test_public_response_cache.py) set it.
+REGISTER_VERSION_MAX_AGE = 0
 
 # A file rather than an in-memory database, so that a real Celery worker
 # started by the integration tests sees the same data; one per test run, so

@@ -256,3 +256,51 @@ def test_the_csv_is_streamed_not_kept(library):
         response = Client().get("/api/v1/channels.csv")
         assert response.streaming
         assert "Biblioteket på Facebook" in b"".join(response.streaming_content).decode()
+
+
+@pytest.fixture
+def version_max_age(settings, monkeypatch):
+    """Each process reads the register's version at most once a second, as in production;
+    the returned list holds the process's monotonic clock, to move by hand."""
+    settings.REGISTER_VERSION_MAX_AGE = 1.0
+    clock = [1000.0]
+    monkeypatch.setattr("channels.public_queries._now", lambda: clock[0])
+    return clock
+
+
+@pytest.mark.parametrize(
+    "path", ["/kanaler/", "/api/v1/verify?url=facebook.com/exempelby.bibliotek"]
+)
+def test_anonymous_visitors_get_the_register_as_read_within_the_last_second(
+    path, library, version_max_age, django_assert_num_queries
+):
+    first = Client().get(path).content
+    assert "Biblioteket på Facebook" in first.decode()
+    with django_assert_num_queries(0):  # the kept answer, and the version read a moment ago
+        assert Client().get(path).content == first
+    Channel.objects.filter(pk=library.pk).update(display_name="Stadsbiblioteket")
+
+    version_max_age[0] += 0.9
+    assert Client().get(path).content == first  # read less than a second ago
+    version_max_age[0] += 0.2
+    changed = Client().get(path).content.decode()
+    assert "Stadsbiblioteket" in changed
+    assert "Biblioteket på Facebook" not in changed
+
+
+def test_a_logged_in_employee_sees_a_change_at_once(library, communicator, version_max_age):
+    assert "Biblioteket på Facebook" in Client().get("/kanaler/").content.decode()
+    channel_update(
+        channel=library,
+        actor=communicator,
+        data={"display_name": "Stadsbiblioteket"},
+        expected_version=library.version,
+    )
+    employee = Client()
+    employee.force_login(communicator)
+    for path in ("/kanaler/", library.get_absolute_url()):
+        page = employee.get(path).content.decode()
+        assert "Stadsbiblioteket" in page, path
+        assert "Biblioteket på Facebook" not in page, path
+    # An anonymous visitor, within the second, still gets the page as it was.
+    assert "Biblioteket på Facebook" in Client().get("/kanaler/").content.decode()
