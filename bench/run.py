@@ -151,6 +151,7 @@ def _run(args, scale) -> int:
             rng=random.Random(),
         )
     ingest.cleanup(ingest.ingest_accounts().values())
+    seed.vacuum_churned(log)
 
     log_dir = ROOT / "var" / "bench" / scale.name / "logs"
     servers = Servers(dict(os.environ), log_dir)

@@ -42,7 +42,15 @@ from channels.models import Channel, ChannelEvent, ChannelStatus, Platform, Plat
 from core import roles
 from core.demo import seed_platforms
 from core.models import Unit
-from moderation.models import Item, ItemEvent, ItemState, ItemVersion
+from moderation.models import (
+    Delivery,
+    Item,
+    ItemEvent,
+    ItemReminder,
+    ItemState,
+    ItemVersion,
+    UnhandledEvent,
+)
 
 logger = logging.getLogger("bench")
 
@@ -725,6 +733,24 @@ def append_records(*, count: int, expired: bool, channels, users, now, rng, chan
         _reset_sequence(Record)
         ChainHead.objects.filter(pk=head.pk).update(sequence=sequence, hash=previous)
     return count
+
+
+def vacuum_churned(log) -> None:
+    """VACUUM ANALYZE the tables that runs delete from and append to.
+
+    Each run removes the items it ingested and disposes of 100,000 records,
+    and the next puts records back. A server without autovacuum (CI's
+    machines run PostgreSQL with it off) keeps those dead rows, and the
+    scans of later runs wade through them: the archive search's p95 went
+    from 73 to 100 ms after two runs. A production server's autovacuum
+    keeps the tables clean; this does what it would.
+    """
+    models = (Record, Item, ItemVersion, ItemEvent, Delivery, UnhandledEvent, ItemReminder)
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {tables}")
+    log(f"vacuumed what earlier runs left behind ({time.perf_counter() - started:.0f} s)")
 
 
 def expired_records_count() -> int:
