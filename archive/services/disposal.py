@@ -67,6 +67,7 @@ from archive.models import (
 from archive.selectors import active_holds, records_due
 from archive.services import item_disposal
 from archive.services.audit import audit
+from archive.services.guard import disposal_guard
 from channels.models import Channel, Platform
 from core.exceptions import NotPermitted, ServiceError, TransitionNotAllowed
 from core.models import Unit
@@ -110,6 +111,10 @@ def legal_hold_place(*, actor, reason: str, record=None, channel=None) -> LegalH
     if (record is None) == (channel is None):
         raise ServiceError(_("A legal hold is on one record or on one channel."))
     with transaction.atomic():
+        # After the disposal batches under way, before the next (archive/services/guard.py).
+        disposal_guard(exclusive=True)
+        if record is not None and not Record.objects.filter(pk=record.pk).exists():
+            raise ServiceError(_("The record has been disposed of and can no longer be held."))
         hold = LegalHold(
             record=record,
             record_ref=record.pk if record else None,
@@ -396,6 +401,8 @@ def _delete_records(record_ids: list[int]) -> int:
 def _dispose_batch(run: DisposalRun, record_ids: list[int], actor, today) -> int:
     """Dispose of those of `record_ids` that are still due; one transaction."""
     with transaction.atomic():
+        # Holds and requests placed meanwhile wait for this batch; a batch waits for them.
+        disposal_guard(exclusive=False)
         due, rules = records_due(today)
         # Re-checked and locked here; the statements below touch exactly these rows.
         ids = list(

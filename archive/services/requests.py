@@ -5,8 +5,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archive import copies
-from archive.models import AccessLog, Mask, PublicRecordRequest, RequestRecord, RequestStatus
+from archive.models import (
+    AccessLog,
+    Mask,
+    PublicRecordRequest,
+    Record,
+    RequestRecord,
+    RequestStatus,
+)
 from archive.services.audit import access_log, audit
+from archive.services.guard import disposal_guard
 from core.exceptions import ServiceError, TransitionNotAllowed
 
 REQUEST_FIELDS = (
@@ -47,7 +55,19 @@ def request_attach_records(*, request: PublicRecordRequest, actor, records) -> i
     """Attach records to an open request; records already attached are skipped."""
     _require_open(request)
     added = 0
+    records = list(records)
     with transaction.atomic():
+        # After the disposal batches under way, before the next (archive/services/guard.py).
+        disposal_guard(exclusive=True)
+        existing = set(
+            Record.objects.filter(pk__in=[record.pk for record in records]).values_list(
+                "pk", flat=True
+            )
+        )
+        if len(existing) < len({record.pk for record in records}):
+            raise ServiceError(
+                _("A record has been disposed of and can no longer be attached to the request.")
+            )
         attached = set(request.request_records.values_list("record_ref", flat=True))
         new = [record for record in records if record.pk not in attached]
         RequestRecord.objects.bulk_create(

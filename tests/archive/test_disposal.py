@@ -15,6 +15,7 @@ from archive.models import (
     DisposalLogEntry,
     DisposalRun,
     DisposalRunStatus,
+    LegalHold,
     Record,
     RecordType,
     RetentionEvent,
@@ -24,7 +25,7 @@ from archive.selectors import records_due
 from archive.services import disposal as services
 from archive.services.requests import request_attach_records, request_close, request_create
 from archive.services.verification import verify_chain
-from core.exceptions import NotPermitted, TransitionNotAllowed
+from core.exceptions import NotPermitted, ServiceError, TransitionNotAllowed
 from tests.factories import UserFactory
 
 NOW = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
@@ -343,3 +344,93 @@ def test_disposal_time_is_local_new_year(make_record):
     local_2027 = timezone.make_aware(datetime.datetime(2027, 1, 1, 0, 10))
     with time_machine.travel(local_2027, tick=False):  # still 2026 in UTC
         assert record.pk in due_ids()
+
+
+def _dispose_all(registrar, other_registrar) -> DisposalRun:
+    run = services.disposal_run_propose(actor=registrar)
+    run = services.disposal_run_approve(run=run, actor=other_registrar)
+    return services.disposal_run_execute(run=run, actor=other_registrar)
+
+
+def test_a_hold_on_a_record_disposed_of_meanwhile_is_refused_with_a_message(
+    make_record, registrar, other_registrar
+):
+    rule(years=1)
+    record = make_record(received_at=at(2020))  # the registrar's page still shows it
+    _dispose_all(registrar, other_registrar)
+    with pytest.raises(ServiceError, match="disposed of"):
+        services.legal_hold_place(actor=registrar, reason="Tvist", record=record)
+    assert not LegalHold.objects.exists()
+
+
+def test_attaching_a_record_disposed_of_meanwhile_is_refused_with_a_message(
+    make_record, registrar, other_registrar
+):
+    rule(years=1)
+    kept = make_record(received_at=at(2025))
+    gone = make_record(received_at=at(2020))
+    request = request_create(actor=registrar, data={"received_via": "email", "description": "Allt"})
+    _dispose_all(registrar, other_registrar)
+    with pytest.raises(ServiceError, match="disposed of"):
+        request_attach_records(request=request, actor=registrar, records=[kept, gone])
+    assert not request.request_records.exists()
+    assert request_attach_records(request=request, actor=registrar, records=[kept]) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_channel_hold_placed_while_disposal_starts_keeps_the_channels_records(
+    make_record, make_channel, registrar, other_registrar, monkeypatch
+):
+    """The hold's transaction is still open when the disposal run starts: the run waits
+    for it and then sees it (archive/services/guard.py), instead of deciding on a snapshot
+    without it and disposing of the held channel's records."""
+    postgres_only()
+    rule(years=1)
+    held_channel = make_channel(display_name="Fritid")
+    held = [make_record(received_at=at(2020), channel=held_channel) for _ in range(3)]
+    free = [make_record(received_at=at(2020)) for _ in range(3)]
+    run = services.disposal_run_approve(
+        run=services.disposal_run_propose(actor=registrar), actor=other_registrar
+    )
+    hold_saved, commit_hold = threading.Event(), threading.Event()
+    audit = services.audit
+
+    def audit_then_wait(**kwargs):
+        audit(**kwargs)
+        if kwargs.get("event") == "legal_hold_placed":
+            hold_saved.set()
+            assert commit_hold.wait(timeout=30)
+
+    monkeypatch.setattr(services, "audit", audit_then_wait)
+    errors = []
+
+    def in_thread(work):
+        def run_it():
+            try:
+                work()
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(error)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run_it)
+        thread.start()
+        return thread
+
+    placing = in_thread(
+        lambda: services.legal_hold_place(actor=registrar, reason="JO-ärende", channel=held_channel)
+    )
+    assert hold_saved.wait(timeout=30)
+    disposing = in_thread(lambda: services.disposal_run_execute(run=run, actor=other_registrar))
+    disposing.join(timeout=2)
+    assert disposing.is_alive()  # waiting for the hold's transaction
+    assert Record.objects.count() == 6
+    commit_hold.set()
+    placing.join(timeout=30)
+    disposing.join(timeout=30)
+    assert not errors, errors
+    assert set(Record.objects.values_list("pk", flat=True)) == {record.pk for record in held}
+    assert {entry.record_id for entry in DisposalLogEntry.objects.all()} == {
+        record.pk for record in free
+    }
