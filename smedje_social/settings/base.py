@@ -180,6 +180,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # EMAIL_URL, for example smtp+tls://user:password@smtp.example.se:587 ;
 # the default prints mail to the console.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Seconds an SMTP connection may hang: without it a mail server that stops answering
+# would hold a reminder batch task until its time limit, and a worker with it.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="smedje-social@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -119,3 +119,18 @@ def test_the_cache_follows_redis_url_or_its_own_cache_url():
     own = run_with({**base, "CACHE_URL": "redis://cache:6379/1"}, code)
     assert own.returncode == 0, own.stderr
     assert own.stdout.split() == ["redis://cache:6379/1", "redis://broker:6379/0"]
+
+
+def test_an_smtp_server_that_hangs_fails_the_send_after_email_timeout():
+    code = (
+        "import django; django.setup()\n"
+        "from django.core.mail import get_connection\n"
+        "print(get_connection().timeout)"
+    )
+    smtp = {"DJANGO_SETTINGS_MODULE": "smedje_social.settings.local"}
+    smtp["EMAIL_URL"] = "smtp://127.0.0.1:2525"
+    default = run_with(smtp, code)
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.strip().splitlines()[-1] == "30"
+    chosen = run_with({**smtp, "EMAIL_TIMEOUT": "5"}, code)
+    assert chosen.stdout.strip().splitlines()[-1] == "5"
