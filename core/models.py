@@ -4,6 +4,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import validate_single_line
+
 
 class UnitQuerySet(models.QuerySet):
     def managed_by(self, user):
@@ -13,7 +15,9 @@ class UnitQuerySet(models.QuerySet):
 class Unit(models.Model):
     """An administration or unit (förvaltning/enhet); units form a tree."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(
+        _("name"), max_length=200, unique=True, validators=[validate_single_line]
+    )
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     parent = models.ForeignKey(
         "self",

@@ -5,12 +5,14 @@ import io
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.models import Heartbeat, Unit
+from core.validators import validate_single_line
 
 HEARTBEAT_NAME = "scheduler"
 
@@ -69,6 +71,13 @@ def units_import_csv(*, text: str) -> UnitImportResult:
         managers = [e.strip() for e in (row.get("managers") or "").split(";") if e.strip()]
         if not name:
             result.errors.append(_("Line %(line)d: the unit has no name.") % {"line": line})
+            continue
+        try:
+            validate_single_line(name)
+        except ValidationError:
+            result.errors.append(
+                _("Line %(line)d: the unit's name has a line break or tab.") % {"line": line}
+            )
             continue
         if name.lower() in names:
             result.errors.append(

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from channels.models.contacts import ContactBase, ContactRole
+from core.validators import validate_single_line
 
 
 class ChannelStatus(models.TextChoices):
@@ -48,7 +49,7 @@ class Channel(models.Model):
         on_delete=models.PROTECT,
         related_name="channels",
     )
-    display_name = models.CharField(_("name"), max_length=200)
+    display_name = models.CharField(_("name"), max_length=200, validators=[validate_single_line])
     address = models.CharField(_("address"), max_length=500)
     normalized_address = models.CharField(_("normalised address"), max_length=500, db_index=True)
     # Handles can be renamed or taken over; the platform's own id cannot.

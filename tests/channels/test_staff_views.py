@@ -547,6 +547,21 @@ def test_edit_errors_show_next_to_the_field(client, make_channel, communicator):
     assert "Ange en giltig mejladress." in html(response)
 
 
+@pytest.mark.parametrize("name", ["Biblioteket\npå Facebook", "Biblioteket\tpå Facebook"])
+def test_a_name_over_two_lines_is_refused_at_the_field(client, make_channel, communicator, name):
+    channel = make_channel(display_name="Biblioteket på Facebook")
+    client.force_login(communicator)
+
+    response = client.post(
+        url("staff_channel_edit", channel.pk), edit_post(channel, display_name=name)
+    )
+
+    assert response.status_code == 400
+    assert "Skriv namnet på en rad, utan radbrytningar eller tabbar." in html(response)
+    channel.refresh_from_db()
+    assert channel.display_name == "Biblioteket på Facebook"
+
+
 def test_an_address_taken_by_another_channel_is_refused_at_the_field(
     client, make_channel, communicator
 ):

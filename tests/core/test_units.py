@@ -105,3 +105,10 @@ def test_a_unit_cannot_be_its_own_parent_in_the_database():
     unit.parent_id = unit.pk
     with pytest.raises(IntegrityError):
         unit.save()
+
+
+def test_a_name_over_two_lines_is_refused_with_its_line(chefs):
+    text = 'name,parent,managers\nSkolan,,\n"Kultur-\nförvaltningen",,\n'
+    result = units_import_csv(text=text)
+    assert Unit.objects.count() == 0
+    assert any("Rad 4" in error and "radbrytning" in error for error in result.errors)
