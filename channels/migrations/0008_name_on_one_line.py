@@ -4,6 +4,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     """The name is validated to be on one line (core/validators.py); no change in the database."""
+
     dependencies = [
         ("channels", "0007_register_state"),
     ]
