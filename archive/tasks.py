@@ -8,7 +8,7 @@ that is no longer queued is left alone.
 from celery import shared_task
 
 from archive.services.disposal import disposal_scheduled
-from archive.services.exports import export_run
+from archive.services.exports import export_run, exports_requeue
 from archive.services.verification import verification_run
 
 # A chain of millions of records takes a while to walk.
@@ -35,6 +35,12 @@ def disposal_task():
 def export_run_task(export_id):
     export = export_run(export_id=export_id)
     return export.status if export else None
+
+
+@shared_task(ignore_result=True)
+def requeue_exports_task():
+    """Queue again the exports the broker never got; fail those whose worker was lost."""
+    return exports_requeue()
 
 
 @shared_task(**LONG)

@@ -56,6 +56,12 @@ def declare_schedule(sender, **kwargs):
             "task": "archive.tasks.verify_chain_task",
             "schedule": crontab(minute=15, hour=settings.ARCHIVE_VERIFY_HOUR),
         },
+        # Exports queued while the broker was down are queued again; lost ones fail.
+        "requeue-exports": {
+            "task": "archive.tasks.requeue_exports_task",
+            "schedule": 600.0,
+            "options": {"expires": 600.0},
+        },
         "archive-disposal": {
             "task": "archive.tasks.disposal_task",
             "schedule": crontab(minute=30, hour=settings.ARCHIVE_DISPOSAL_HOUR),

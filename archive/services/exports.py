@@ -38,6 +38,12 @@ CHUNK_SIZE = 500
 PROGRESS_EVERY = 100
 EXPORT_DIR = "exports"
 SOFTWARE_VERSION = "0.1.0"
+# A queued export not started after this long was never queued (the broker was down)
+# or its task was lost: `exports_requeue` queues it again.
+REQUEUE_AFTER = datetime.timedelta(minutes=10)
+# A running export older than this has outlived its task's hard time limit (65 min,
+# archive/tasks.py): its worker was killed, and the export is marked failed.
+LOST_AFTER = datetime.timedelta(minutes=70)
 
 README = """Smedje Social – arkivpaket
 
@@ -192,7 +198,8 @@ def export_create(*, actor, selection: Selection) -> Export:
             from archive.tasks import export_run_task
             from core.queueing import delay_or_log
 
-            # Broker down: logged; the export stays queued (nothing queues it again yet).
+            # Broker down: logged; the export stays queued and `exports_requeue` queues
+            # it again.
             delay_or_log(export_run_task, export.pk)
 
         transaction.on_commit(queue)
@@ -240,6 +247,42 @@ def export_run(*, export_id: int) -> Export:
     )
     export.refresh_from_db()
     return export
+
+
+def exports_requeue(*, now=None) -> int:
+    """Queue again what waits too long, and fail what lost its worker; how many were queued.
+
+    Run periodically (smedje_social/celery.py). Queuing an export twice is safe:
+    `export_run` builds only a queued export. An export that was running when its
+    worker was killed (or passed the task's hard time limit) would otherwise show
+    "running" for ever; it is marked failed, so that the registrar can try again
+    or narrow the selection.
+    """
+    from archive.tasks import export_run_task
+    from core.queueing import delay_or_log
+
+    now = now or timezone.now()
+    lost = Export.objects.filter(status=ExportStatus.RUNNING, started_at__lt=now - LOST_AFTER)
+    failed = lost.update(
+        status=ExportStatus.FAILED,
+        error=_("The export was interrupted (its worker stopped). Start it again."),
+        finished_at=now,
+    )
+    if failed:
+        logger.warning("%s exports that lost their worker were marked failed.", failed)
+    waiting = list(
+        Export.objects.filter(status=ExportStatus.QUEUED, created_at__lt=now - REQUEUE_AFTER)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    queued = 0
+    for export_id in waiting:
+        if not delay_or_log(export_run_task, export_id):
+            break  # the broker is down: the next run tries again
+        queued += 1
+    if waiting:
+        logger.info("Queued %s of %s waiting exports again.", queued, len(waiting))
+    return queued
 
 
 def export_delete(*, export: Export, actor) -> None:

@@ -149,3 +149,48 @@ def test_failed_export_is_recorded(registrar, make_record, settings, tmp_path, m
     monkeypatch.setattr(services, "write_sip", broken)
     export = services.export_run(export_id=export.pk)
     assert export.status == ExportStatus.FAILED and "disk full" in export.error
+
+
+def test_an_export_the_broker_never_got_is_queued_again(
+    registrar, make_record, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    make_record()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        export = services.export_create(actor=registrar, selection=services.Selection())
+    assert len(callbacks) == 1  # the queueing, not run: as if the broker were down
+    created = Export.objects.get().created_at
+
+    assert services.exports_requeue(now=created + datetime.timedelta(minutes=9)) == 0
+    assert Export.objects.get().status == ExportStatus.QUEUED
+    # Ten minutes on it is queued again, and the (eager) task builds it.
+    assert services.exports_requeue(now=created + datetime.timedelta(minutes=11)) == 1
+    export.refresh_from_db()
+    assert export.status == ExportStatus.DONE
+    assert (Path(settings.MEDIA_ROOT) / export.file_path).is_file()
+
+
+def test_an_export_whose_worker_was_lost_is_marked_failed(registrar, make_record):
+    make_record()
+    lost = services.export_create(actor=registrar, selection=services.Selection())
+    running = services.export_create(actor=registrar, selection=services.Selection())
+    now = timezone.now()
+    Export.objects.filter(pk=lost.pk).update(
+        status=ExportStatus.RUNNING, started_at=now - datetime.timedelta(minutes=71)
+    )
+    Export.objects.filter(pk=running.pk).update(
+        status=ExportStatus.RUNNING, started_at=now - datetime.timedelta(minutes=30)
+    )
+    services.exports_requeue(now=now)
+    lost.refresh_from_db()
+    running.refresh_from_db()
+    assert lost.status == ExportStatus.FAILED
+    assert "avbröts" in lost.error
+    assert running.status == ExportStatus.RUNNING
+
+
+def test_the_export_sweep_is_on_the_beat_schedule():
+    from smedje_social.celery import app
+
+    tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert "archive.tasks.requeue_exports_task" in tasks
