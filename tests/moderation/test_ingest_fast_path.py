@@ -20,6 +20,7 @@ from moderation.models import Delivery, DeliveryStatus, Item, ItemKind, ItemSour
 from moderation.models.items import ID_MAX_LENGTH, NAME_MAX_LENGTH
 from moderation.reminders import response_clock_start
 from moderation.services.items import (
+    _NEW_ITEM_COLUMNS,
     ItemContent,
     NewCapture,
     _content_is_valid,
@@ -63,26 +64,9 @@ def _row(obj, *exclude):
     }
 
 
-# What the webhook fast path sets of a new item; every other field takes its default.
-ITEM_COLUMNS = (
-    "channel_id",
-    "kind",
-    "external_id",
-    "parent_external_id",
-    "post_external_id",
-    "sender_id",
-    "sender_name",
-    "text",
-    "attachments",
-    "platform_created_at",
-    "received_at",
-    "expects_answer",
-    "source",
-    "flagged_words",
-    "due_at",
-    "next_reminder_step",
-    "next_reminder_at",
-)
+# What the webhook fast path sets of a new item, and one field left to its default there
+# (here set); every other field takes its default.
+ITEM_COLUMNS = (*_NEW_ITEM_COLUMNS, "flagged_words")
 
 
 def _values(item, columns=ITEM_COLUMNS):
