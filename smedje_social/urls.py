@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from core.ratelimit import rate_limited
+
 # The public register's API and pages first: they take most of the traffic, and Django
 # tries the patterns in order (BENCHMARKS.md, 1.). No two includes share a path.
 urlpatterns = [
@@ -12,6 +14,12 @@ urlpatterns = [
     path("moderering/", include("moderation.urls")),
     path("arkiv/", include("archive.urls")),
     path("oversikt/", include("moderation.dashboard_urls")),
+    # The admin's login counts against the same per-address limit as the site's own
+    # (core/urls.py), beyond django-axes' per-username lockout; it is tried first.
+    path(
+        "admin/login/",
+        rate_limited("login", setting="RATE_LIMIT_LOGIN", methods=("POST",))(admin.site.login),
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -277,3 +277,33 @@ def test_the_limit_is_counted_in_redis_when_it_is_the_cache(client, settings, re
         for key in server.scan_iter(f"{prefix}:*"):
             server.delete(key)
         server.close()
+
+
+def test_the_admins_login_shares_the_login_limit(client, settings, employee):
+    settings.RATE_LIMIT_LOGIN = "3/minute"
+    admin_login = "/admin/login/"
+    with time_machine.travel(WINDOW_START, tick=False):
+        site = [log_in(client, name, "fel lösenord") for name in ("a", "b")]
+        admin = [
+            client.post(admin_login, {"username": name, "password": "fel"}, REMOTE_ADDR=CLIENT_A)
+            for name in ("c", "d")
+        ]
+        form = client.get(admin_login, REMOTE_ADDR=CLIENT_A)
+        other = client.post(admin_login, {"username": "e", "password": "fel"}, REMOTE_ADDR=CLIENT_B)
+
+    assert [response.status_code for response in site] == [200, 200]
+    assert admin[0].status_code == 200  # the third try of this address
+    assert_too_many_requests(admin[1])
+    assert form.status_code == 200  # showing the form is not limited
+    assert other.status_code == 200
+
+
+def test_the_admins_login_still_logs_in(client, admin_user):
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": admin_user.username, "password": "password", "next": "/admin/"},
+        REMOTE_ADDR=CLIENT_A,
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
