@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from archive.models import Record
 from archive.services import requests as request_services
 from archive.services.exports import Selection, sip_write
+from channels.models import Channel
 from moderation import services
 from tests.archive.test_eark import run_validator
 from tests.hostile.payloads import (
@@ -129,7 +130,10 @@ def test_the_public_register_csv_is_neutralised(make_channel, client):
         purpose="@SUM(1+1)*cmd|' /C calc'!A0",
         target_group="-2+3 <script>window.__pwned=1</script>",
     )
-    make_channel(display_name="\t=1+1", purpose="+46 70 123 45 67", target_group="\r=1")
+    tabbed = make_channel(display_name="Tabb", purpose="+46 70 123 45 67", target_group="\r=1")
+    # A name with a tab is refused by the forms (core/validators.py); one stored before
+    # that rule may still hold it.
+    Channel.objects.filter(pk=tabbed.pk).update(display_name="\t=1+1")
 
     response = client.get("/api/v1/channels.csv")
 
